@@ -1,0 +1,1 @@
+//! Shared helpers for the workspace benchmarks (the benches live in `benches/benches/`).

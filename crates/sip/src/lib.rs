@@ -1,0 +1,2 @@
+//! heron-sip: the SIP message model.
+#![forbid(unsafe_code)]
