@@ -14,3 +14,4 @@
 #![forbid(unsafe_code)]
 
 pub mod g711;
+pub mod g722;
