@@ -40,3 +40,12 @@ pub fn snr_db(reference: &[i16], test: &[i16], delay: usize) -> f64 {
     }
     10.0 * (s / e.max(1e-9)).log10()
 }
+
+/// The 10 s espeak-ng speech sample at 16 kHz (see tests/data/README.md).
+pub fn speech16k() -> Vec<i16> {
+    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/speech16k.s16");
+    let b = std::fs::read(p).unwrap_or_else(|e| panic!("reading {p}: {e}"));
+    b.chunks_exact(2)
+        .map(|c| i16::from_le_bytes([c[0], c[1]]))
+        .collect()
+}

@@ -171,6 +171,33 @@ impl G722Decoder {
         2 * n
     }
 
+    /// Carries the ADPCM state through a lost stretch whose concealment is
+    /// `concealed` (16 kHz PCM, as played out), so that decoding resumes from
+    /// a predictor and scale factors that follow the concealed audio rather
+    /// than the audio before the loss. `recent` is the output just before
+    /// the loss (its last 24 samples seed the re-encoder's filter).
+    ///
+    /// It re-encodes `concealed` with an encoder that shares this decoder's
+    /// ADPCM state and decodes the codes, discarding the output.
+    pub fn advance_concealed(&mut self, recent: &[i16], concealed: &[i16]) {
+        let mut enc = G722Encoder {
+            qmf: Qmf::default(),
+            low: self.low.clone(),
+            high: self.high.clone(),
+        };
+        if recent.len() >= 24 {
+            let r = &recent[recent.len() - 24..];
+            for i in 0..12 {
+                enc.qmf.even[i] = r[2 * i] as i32;
+                enc.qmf.odd[i] = r[2 * i + 1] as i32;
+            }
+        }
+        for pair in concealed.chunks_exact(2) {
+            let code = enc.encode_pair(pair[0] as i32, pair[1] as i32);
+            self.decode_octet(code);
+        }
+    }
+
     #[inline(always)]
     fn decode_octet(&mut self, code: u8) -> (i16, i16) {
         let ilow = (code & 0x3F) as usize;
