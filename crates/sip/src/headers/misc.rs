@@ -1,0 +1,710 @@
+//! Scalar, token-list and token-with-parameters headers.
+
+use super::TypedHeader;
+use crate::error::ValueError;
+use crate::name::HeaderName;
+use crate::params::{ParamKind, Params};
+use crate::text::{is_token, is_token_char, is_word_char, parse_decimal, trim_lws};
+use std::borrow::Cow;
+use std::fmt;
+
+fn lead(value: &str) -> usize {
+    value.len() - crate::text::trim_lws_start(value).len()
+}
+
+/// Splits `token *(LWS) params` at the first `;`, checking the token.
+fn token_and_params<'a>(
+    value: &'a str,
+    what: &'static str,
+) -> Result<(&'a str, Params<'a>), ValueError> {
+    let l = lead(value);
+    let s = trim_lws(value);
+    let end = s.find(';').unwrap_or(s.len());
+    let tok = trim_lws(&s[..end]);
+    if !is_token(tok) {
+        return Err(ValueError::new(what, l));
+    }
+    let params = Params::parse(&s[end..], ParamKind::Header).map_err(|e| e.shift(l + end))?;
+    Ok((tok, params))
+}
+
+fn number(value: &str, max: u64, what: &'static str) -> Result<u64, ValueError> {
+    parse_decimal(trim_lws(value), max).ok_or(ValueError::new(what, lead(value)))
+}
+
+/// Call-ID (RFC 3261 §20.8): `word ["@" word]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallId<'a>(pub &'a str);
+
+impl<'a> TypedHeader<'a> for CallId<'a> {
+    const NAME: HeaderName = HeaderName::CallId;
+    fn parse(value: &'a str) -> Result<Self, ValueError> {
+        let s = trim_lws(value);
+        let (a, b) = match s.split_once('@') {
+            Some((a, b)) => (a, Some(b)),
+            None => (s, None),
+        };
+        let ok = |w: &str| !w.is_empty() && w.bytes().all(is_word_char);
+        if !ok(a) || b.is_some_and(|b| !ok(b)) {
+            return Err(ValueError::new("invalid Call-ID", lead(value)));
+        }
+        Ok(CallId(s))
+    }
+}
+
+/// CSeq (RFC 3261 §20.16): sequence number and method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CSeq<'a> {
+    /// The sequence number (< 2**31 when we send, up to 2**32-1 accepted).
+    pub seq: u32,
+    /// The method token.
+    pub method: &'a str,
+}
+
+impl<'a> TypedHeader<'a> for CSeq<'a> {
+    const NAME: HeaderName = HeaderName::CSeq;
+    fn parse(value: &'a str) -> Result<Self, ValueError> {
+        let l = lead(value);
+        let s = trim_lws(value);
+        let sp = s
+            .find(|c: char| c.is_ascii_whitespace())
+            .ok_or(ValueError::new("CSeq needs a number and a method", l))?;
+        let seq = parse_decimal(&s[..sp], u64::from(u32::MAX))
+            .ok_or(ValueError::new("CSeq number out of range", l))?;
+        let method = trim_lws(&s[sp..]);
+        if !is_token(method) {
+            return Err(ValueError::new("invalid CSeq method", l + sp));
+        }
+        Ok(CSeq {
+            seq: seq as u32,
+            method,
+        })
+    }
+}
+
+macro_rules! number_header {
+    ($(#[$doc:meta])* $ty:ident, $name:ident, $int:ty, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct $ty(pub $int);
+
+        impl<'a> TypedHeader<'a> for $ty {
+            const NAME: HeaderName = HeaderName::$name;
+            fn parse(value: &'a str) -> Result<Self, ValueError> {
+                number(value, u64::from(<$int>::MAX), $what).map(|v| $ty(v as $int))
+            }
+        }
+    };
+}
+
+number_header!(
+    /// Max-Forwards (0..=255).
+    MaxForwards, MaxForwards, u8, "Max-Forwards must be 0 to 255"
+);
+number_header!(
+    /// Expires in seconds.
+    Expires, Expires, u32, "invalid Expires"
+);
+number_header!(
+    /// Min-Expires in seconds.
+    MinExpires, MinExpires, u32, "invalid Min-Expires"
+);
+number_header!(
+    /// Content-Length in bytes.
+    ContentLength, ContentLength, u32, "invalid Content-Length"
+);
+number_header!(
+    /// RSeq (RFC 3262).
+    RSeq, RSeq, u32, "invalid RSeq"
+);
+
+/// Min-SE (RFC 4028): seconds, with optional parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MinSe<'a> {
+    /// Seconds.
+    pub seconds: u32,
+    /// Parameters.
+    pub params: Params<'a>,
+}
+
+impl<'a> TypedHeader<'a> for MinSe<'a> {
+    const NAME: HeaderName = HeaderName::MinSe;
+    fn parse(value: &'a str) -> Result<Self, ValueError> {
+        let (n, params) = token_and_params(value, "invalid Min-SE")?;
+        let seconds = number(n, u64::from(u32::MAX), "invalid Min-SE")? as u32;
+        Ok(MinSe { seconds, params })
+    }
+}
+
+/// Session-Expires (RFC 4028): interval and `refresher=uac|uas`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionExpires<'a> {
+    /// Session interval in seconds.
+    pub seconds: u32,
+    /// Parameters.
+    pub params: Params<'a>,
+}
+
+impl<'a> TypedHeader<'a> for SessionExpires<'a> {
+    const NAME: HeaderName = HeaderName::SessionExpires;
+    fn parse(value: &'a str) -> Result<Self, ValueError> {
+        let (n, params) = token_and_params(value, "invalid Session-Expires")?;
+        let seconds = number(n, u64::from(u32::MAX), "invalid Session-Expires")? as u32;
+        Ok(SessionExpires { seconds, params })
+    }
+}
+
+impl<'a> SessionExpires<'a> {
+    /// The `refresher` parameter (`uac` or `uas`).
+    pub fn refresher(&self) -> Option<&'a str> {
+        self.params.get("refresher").flatten()
+    }
+}
+
+/// RAck (RFC 3262): `rseq cseq method`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RAck<'a> {
+    /// The RSeq being acknowledged.
+    pub rseq: u32,
+    /// The CSeq number of the request the provisional answered.
+    pub cseq: u32,
+    /// That request's method.
+    pub method: &'a str,
+}
+
+impl<'a> TypedHeader<'a> for RAck<'a> {
+    const NAME: HeaderName = HeaderName::RAck;
+    fn parse(value: &'a str) -> Result<Self, ValueError> {
+        let mut it = trim_lws(value).split_ascii_whitespace();
+        let bad = || ValueError::new("RAck needs rseq, cseq and method", lead(value));
+        let rseq =
+            parse_decimal(it.next().ok_or_else(bad)?, u64::from(u32::MAX)).ok_or_else(bad)?;
+        let cseq =
+            parse_decimal(it.next().ok_or_else(bad)?, u64::from(u32::MAX)).ok_or_else(bad)?;
+        let method = it.next().filter(|m| is_token(m)).ok_or_else(bad)?;
+        if it.next().is_some() {
+            return Err(bad());
+        }
+        Ok(RAck {
+            rseq: rseq as u32,
+            cseq: cseq as u32,
+            method,
+        })
+    }
+}
+
+/// A media type with parameters (`application/sdp`, `multipart/mixed;boundary=x`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaType<'a> {
+    /// The top-level type.
+    pub mtype: &'a str,
+    /// The subtype.
+    pub subtype: &'a str,
+    /// Parameters.
+    pub params: Params<'a>,
+}
+
+impl<'a> MediaType<'a> {
+    /// Parses `type/subtype;params`.
+    pub fn parse(value: &'a str) -> Result<MediaType<'a>, ValueError> {
+        let l = lead(value);
+        let s = trim_lws(value);
+        let end = s.find(';').unwrap_or(s.len());
+        let (t, st) = s[..end]
+            .split_once('/')
+            .ok_or(ValueError::new("media type needs type/subtype", l))?;
+        let (t, st) = (trim_lws(t), trim_lws(st));
+        if !is_token(t) || !is_token(st) {
+            return Err(ValueError::new("invalid media type", l));
+        }
+        let params = Params::parse(&s[end..], ParamKind::Header).map_err(|e| e.shift(l + end))?;
+        Ok(MediaType {
+            mtype: t,
+            subtype: st,
+            params,
+        })
+    }
+
+    /// Whether this is `type/subtype` (case-insensitive).
+    pub fn is(&self, mtype: &str, subtype: &str) -> bool {
+        self.mtype.eq_ignore_ascii_case(mtype) && self.subtype.eq_ignore_ascii_case(subtype)
+    }
+}
+
+impl fmt::Display for MediaType<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}{}", self.mtype, self.subtype, self.params)
+    }
+}
+
+/// Content-Type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContentType<'a>(pub MediaType<'a>);
+
+impl<'a> TypedHeader<'a> for ContentType<'a> {
+    const NAME: HeaderName = HeaderName::ContentType;
+    fn parse(value: &'a str) -> Result<Self, ValueError> {
+        MediaType::parse(value).map(ContentType)
+    }
+}
+
+/// One Accept value (an empty Accept header means "nothing").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accept<'a>(pub MediaType<'a>);
+
+impl<'a> TypedHeader<'a> for Accept<'a> {
+    const NAME: HeaderName = HeaderName::Accept;
+    fn parse(value: &'a str) -> Result<Self, ValueError> {
+        MediaType::parse(value).map(Accept)
+    }
+}
+
+/// Content-Disposition (`session`, `render;handling=optional`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContentDisposition<'a> {
+    /// The disposition type.
+    pub disposition: &'a str,
+    /// Parameters.
+    pub params: Params<'a>,
+}
+
+impl<'a> TypedHeader<'a> for ContentDisposition<'a> {
+    const NAME: HeaderName = HeaderName::ContentDisposition;
+    fn parse(value: &'a str) -> Result<Self, ValueError> {
+        let (disposition, params) = token_and_params(value, "invalid Content-Disposition")?;
+        Ok(ContentDisposition {
+            disposition,
+            params,
+        })
+    }
+}
+
+macro_rules! token_header {
+    ($(#[$doc:meta])* $ty:ident, $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct $ty<'a>(pub &'a str);
+
+        impl<'a> TypedHeader<'a> for $ty<'a> {
+            const NAME: HeaderName = HeaderName::$name;
+            fn parse(value: &'a str) -> Result<Self, ValueError> {
+                let s = trim_lws(value);
+                if !is_token(s) {
+                    return Err(ValueError::new("expected a token", lead(value)));
+                }
+                Ok($ty(s))
+            }
+        }
+    };
+}
+
+token_header!(
+    /// One method of Allow.
+    Allow, Allow
+);
+token_header!(
+    /// One option tag of Supported.
+    Supported, Supported
+);
+token_header!(
+    /// One option tag of Require.
+    Require, Require
+);
+token_header!(
+    /// One option tag of Unsupported.
+    Unsupported, Unsupported
+);
+token_header!(
+    /// One option tag of Proxy-Require.
+    ProxyRequire, ProxyRequire
+);
+
+/// Privacy (RFC 3323): `;`-separated values (`id`, `header`, `user`, `none`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Privacy<'a>(&'a str);
+
+impl<'a> TypedHeader<'a> for Privacy<'a> {
+    const NAME: HeaderName = HeaderName::Privacy;
+    fn parse(value: &'a str) -> Result<Self, ValueError> {
+        let s = trim_lws(value);
+        if s.split(';').any(|v| !is_token(trim_lws(v))) {
+            return Err(ValueError::new("invalid Privacy value", lead(value)));
+        }
+        Ok(Privacy(s))
+    }
+}
+
+impl<'a> Privacy<'a> {
+    /// The privacy values in order.
+    pub fn values(&self) -> impl Iterator<Item = &'a str> {
+        self.0.split(';').map(trim_lws)
+    }
+
+    /// Whether `value` is requested (case-insensitive).
+    pub fn contains(&self, value: &str) -> bool {
+        self.values().any(|v| v.eq_ignore_ascii_case(value))
+    }
+}
+
+/// Event (RFC 6665): package and parameters (`id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event<'a> {
+    /// The event package (`refer`, `presence`, `dialog`).
+    pub package: &'a str,
+    /// Parameters.
+    pub params: Params<'a>,
+}
+
+impl<'a> TypedHeader<'a> for Event<'a> {
+    const NAME: HeaderName = HeaderName::Event;
+    fn parse(value: &'a str) -> Result<Self, ValueError> {
+        let (package, params) = token_and_params(value, "invalid Event package")?;
+        Ok(Event { package, params })
+    }
+}
+
+impl<'a> Event<'a> {
+    /// The `id` parameter.
+    pub fn id(&self) -> Option<&'a str> {
+        self.params.get("id").flatten()
+    }
+}
+
+/// Subscription-State (RFC 6665): state, `expires`, `reason`, `retry-after`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubscriptionState<'a> {
+    /// `active`, `pending`, `terminated` or an extension.
+    pub state: &'a str,
+    /// Parameters.
+    pub params: Params<'a>,
+}
+
+impl<'a> TypedHeader<'a> for SubscriptionState<'a> {
+    const NAME: HeaderName = HeaderName::SubscriptionState;
+    fn parse(value: &'a str) -> Result<Self, ValueError> {
+        let (state, params) = token_and_params(value, "invalid Subscription-State")?;
+        Ok(SubscriptionState { state, params })
+    }
+}
+
+impl<'a> SubscriptionState<'a> {
+    /// The `expires` parameter.
+    pub fn expires(&self) -> Option<u32> {
+        self.params.get("expires").flatten()?.parse().ok()
+    }
+
+    /// The `reason` parameter.
+    pub fn reason(&self) -> Option<&'a str> {
+        self.params.get("reason").flatten()
+    }
+}
+
+/// Replaces (RFC 3891): `call-id;to-tag=..;from-tag=..[;early-only]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replaces<'a> {
+    /// The Call-ID of the dialog to replace.
+    pub call_id: &'a str,
+    /// Parameters.
+    pub params: Params<'a>,
+}
+
+impl<'a> TypedHeader<'a> for Replaces<'a> {
+    const NAME: HeaderName = HeaderName::Replaces;
+    fn parse(value: &'a str) -> Result<Self, ValueError> {
+        let l = lead(value);
+        let s = trim_lws(value);
+        let end = s.find(';').unwrap_or(s.len());
+        let call_id = trim_lws(&s[..end]);
+        CallId::parse(call_id)?;
+        let params = Params::parse(&s[end..], ParamKind::Header).map_err(|e| e.shift(l + end))?;
+        if params.get("to-tag").flatten().is_none() || params.get("from-tag").flatten().is_none() {
+            return Err(ValueError::new("Replaces needs to-tag and from-tag", l));
+        }
+        Ok(Replaces { call_id, params })
+    }
+}
+
+/// The dialog identified by a Replaces header, owned (used when it comes
+/// %-escaped inside a Refer-To URI).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplacesParams {
+    /// Call-ID.
+    pub call_id: String,
+    /// to-tag.
+    pub to_tag: String,
+    /// from-tag.
+    pub from_tag: String,
+    /// Whether `early-only` was given.
+    pub early_only: bool,
+}
+
+impl ReplacesParams {
+    pub(crate) fn parse_owned(s: &str) -> Result<ReplacesParams, ValueError> {
+        let r = Replaces::parse(s)?;
+        Ok(r.to_params())
+    }
+}
+
+impl Replaces<'_> {
+    /// The owned form.
+    pub fn to_params(&self) -> ReplacesParams {
+        ReplacesParams {
+            call_id: self.call_id.to_owned(),
+            to_tag: self.params.get("to-tag").flatten().unwrap_or("").to_owned(),
+            from_tag: self
+                .params
+                .get("from-tag")
+                .flatten()
+                .unwrap_or("")
+                .to_owned(),
+            early_only: self.params.contains("early-only"),
+        }
+    }
+}
+
+/// One Reason value (RFC 3326): `SIP;cause=200;text="Call completed elsewhere"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reason<'a> {
+    /// `SIP`, `Q.850` or another protocol.
+    pub protocol: &'a str,
+    /// Parameters.
+    pub params: Params<'a>,
+}
+
+impl<'a> TypedHeader<'a> for Reason<'a> {
+    const NAME: HeaderName = HeaderName::Reason;
+    fn parse(value: &'a str) -> Result<Self, ValueError> {
+        let (protocol, params) = token_and_params(value, "invalid Reason protocol")?;
+        Ok(Reason { protocol, params })
+    }
+}
+
+impl<'a> Reason<'a> {
+    /// The `cause` parameter.
+    pub fn cause(&self) -> Option<u16> {
+        self.params.get("cause").flatten()?.parse().ok()
+    }
+
+    /// The `text` parameter without quotes.
+    pub fn text(&self) -> Option<Cow<'a, str>> {
+        self.params.get_unquoted("text")
+    }
+}
+
+/// Retry-After (RFC 3261 §20.33): seconds, optional comment, `duration`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryAfter<'a> {
+    /// Seconds to wait.
+    pub seconds: u32,
+    /// The comment in parentheses, if any (without them).
+    pub comment: Option<&'a str>,
+    /// Parameters.
+    pub params: Params<'a>,
+}
+
+impl<'a> TypedHeader<'a> for RetryAfter<'a> {
+    const NAME: HeaderName = HeaderName::RetryAfter;
+    fn parse(value: &'a str) -> Result<Self, ValueError> {
+        let l = lead(value);
+        let s = trim_lws(value);
+        let end = s
+            .bytes()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(s.len());
+        let seconds = parse_decimal(&s[..end], u64::from(u32::MAX))
+            .ok_or(ValueError::new("invalid Retry-After", l))? as u32;
+        let mut rest = trim_lws(&s[end..]);
+        let mut comment = None;
+        if let Some(r) = rest.strip_prefix('(') {
+            let close = r
+                .rfind(')')
+                .ok_or(ValueError::new("unterminated comment", l + end))?;
+            comment = Some(&r[..close]);
+            rest = trim_lws(&r[close + 1..]);
+        }
+        let params = Params::parse(rest, ParamKind::Header).map_err(|e| e.shift(l + end))?;
+        Ok(RetryAfter {
+            seconds,
+            comment,
+            params,
+        })
+    }
+}
+
+impl RetryAfter<'_> {
+    /// The `duration` parameter.
+    pub fn duration(&self) -> Option<u32> {
+        self.params.get("duration").flatten()?.parse().ok()
+    }
+}
+
+macro_rules! text_header {
+    ($(#[$doc:meta])* $ty:ident, $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct $ty<'a>(pub &'a str);
+
+        impl<'a> TypedHeader<'a> for $ty<'a> {
+            const NAME: HeaderName = HeaderName::$name;
+            fn parse(value: &'a str) -> Result<Self, ValueError> {
+                Ok($ty(trim_lws(value)))
+            }
+        }
+    };
+}
+
+text_header!(
+    /// User-Agent (product tokens and comments, kept as text).
+    UserAgent, UserAgent
+);
+text_header!(
+    /// Server (product tokens and comments, kept as text).
+    Server, Server
+);
+
+/// Timestamp (RFC 3261 §20.38): a number and an optional delay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timestamp<'a> {
+    /// The timestamp as written (`54.2`).
+    pub value: &'a str,
+    /// The delay, if written.
+    pub delay: Option<&'a str>,
+}
+
+fn is_decimal_number(s: &str) -> bool {
+    let (a, b) = s.split_once('.').unwrap_or((s, ""));
+    !a.is_empty() && a.bytes().all(|c| c.is_ascii_digit()) && b.bytes().all(|c| c.is_ascii_digit())
+}
+
+impl<'a> TypedHeader<'a> for Timestamp<'a> {
+    const NAME: HeaderName = HeaderName::Timestamp;
+    fn parse(value: &'a str) -> Result<Self, ValueError> {
+        let mut it = trim_lws(value).split_ascii_whitespace();
+        let v = it.next().filter(|v| is_decimal_number(v));
+        let delay = it.next();
+        match (v, delay, it.next()) {
+            (Some(value), d, None) if d.is_none_or(is_decimal_number) => {
+                Ok(Timestamp { value, delay: d })
+            }
+            _ => Err(ValueError::new("invalid Timestamp", lead(value))),
+        }
+    }
+}
+
+/// One Warning value (RFC 3261 §20.43): `code agent "text"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Warning<'a> {
+    /// Three-digit warning code.
+    pub code: u16,
+    /// The warn-agent (host or pseudonym).
+    pub agent: &'a str,
+    /// The warning text, still quoted.
+    pub text: &'a str,
+}
+
+impl<'a> TypedHeader<'a> for Warning<'a> {
+    const NAME: HeaderName = HeaderName::Warning;
+    fn parse(value: &'a str) -> Result<Self, ValueError> {
+        let l = lead(value);
+        let s = trim_lws(value);
+        let bad = |why| ValueError::new(why, l);
+        let (code, rest) = s
+            .split_once(' ')
+            .ok_or(bad("Warning needs code, agent, text"))?;
+        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad("Warning code must be three digits"));
+        }
+        let rest = trim_lws(rest);
+        let (agent, text) = rest
+            .split_once(' ')
+            .ok_or(bad("Warning needs code, agent, text"))?;
+        let text = trim_lws(text);
+        if agent.is_empty()
+            || !agent
+                .bytes()
+                .all(|b| is_token_char(b) || b == b':' || b == b'[' || b == b']')
+        {
+            return Err(bad("invalid warn-agent"));
+        }
+        if crate::text::quoted_len(text) != Some(text.len()) {
+            return Err(bad("Warning text must be one quoted string"));
+        }
+        Ok(Warning {
+            code: code
+                .parse()
+                .map_err(|_| bad("Warning code must be three digits"))?,
+            agent,
+            text,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cseq_bounds() {
+        assert_eq!(
+            CSeq::parse("0009 INVITE").unwrap(),
+            CSeq {
+                seq: 9,
+                method: "INVITE"
+            }
+        );
+        assert!(CSeq::parse("36893488147419103232 REGISTER").is_err());
+        assert!(CSeq::parse("4294967296 INVITE").is_err());
+        assert!(CSeq::parse("INVITE").is_err());
+    }
+
+    #[test]
+    fn scalars() {
+        assert_eq!(MaxForwards::parse(" 0068 ").unwrap(), MaxForwards(68));
+        assert!(MaxForwards::parse("300").is_err());
+        assert!(ContentLength::parse("-999").is_err());
+        let se = SessionExpires::parse("1800;refresher=uas").unwrap();
+        assert_eq!((se.seconds, se.refresher()), (1800, Some("uas")));
+        let r = RAck::parse("776656 1 INVITE").unwrap();
+        assert_eq!((r.rseq, r.cseq, r.method), (776656, 1, "INVITE"));
+    }
+
+    #[test]
+    fn reason_retry_warning_timestamp() {
+        let r = Reason::parse("Q.850;cause=16;text=\"Terminated\"").unwrap();
+        assert_eq!(r.cause(), Some(16));
+        assert_eq!(r.text().unwrap(), "Terminated");
+        let ra = RetryAfter::parse("18000;duration=3600").unwrap();
+        assert_eq!((ra.seconds, ra.duration()), (18000, Some(3600)));
+        let ra = RetryAfter::parse("120 (I'm in a meeting)").unwrap();
+        assert_eq!(ra.comment, Some("I'm in a meeting"));
+        assert!(RetryAfter::parse("949302838503028349304023988").is_err());
+        let w = Warning::parse("370 devnull \"Choose a bigger pipe\"").unwrap();
+        assert_eq!((w.code, w.agent), (370, "devnull"));
+        assert!(Warning::parse("1812 overture \"In Progress\"").is_err());
+        assert_eq!(Timestamp::parse("54.2 0.3").unwrap().delay, Some("0.3"));
+    }
+
+    #[test]
+    fn replaces_and_privacy() {
+        let r = Replaces::parse("425928@bobster.example.org;to-tag=7743;from-tag=6472;early-only")
+            .unwrap();
+        assert!(r.to_params().early_only);
+        assert!(Replaces::parse("abc;to-tag=1").is_err());
+        let p = Privacy::parse("id; header").unwrap();
+        assert!(p.contains("header") && p.contains("ID"));
+    }
+
+    #[test]
+    fn media_types() {
+        let m = MediaType::parse(
+            "multipart/signed;protocol=\"application/pkcs7-signature\";micalg=sha1",
+        )
+        .unwrap();
+        assert!(m.is("Multipart", "signed"));
+        assert_eq!(
+            m.params.get_unquoted("protocol").unwrap(),
+            "application/pkcs7-signature"
+        );
+        assert!(MediaType::parse("application").is_err());
+    }
+}

@@ -1,0 +1,254 @@
+//! Header names: the known ones as an enum (matched case-insensitively, with
+//! the compact forms of RFC 3261 §7.3.3 and later RFCs), the rest kept as text
+//! by the message.
+
+macro_rules! header_names {
+    ($( $(#[$doc:meta])* $variant:ident => $full:literal, $compact:expr, $list:literal; )*) => {
+        /// A header field name. Unknown names are `Other`; the message keeps
+        /// their text.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum HeaderName {
+            $( $(#[$doc])* $variant, )*
+            /// A header this crate does not know; its text is kept verbatim.
+            Other,
+        }
+
+        impl HeaderName {
+            /// The full, canonical spelling (`Call-ID`, `WWW-Authenticate`).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( HeaderName::$variant => $full, )*
+                    HeaderName::Other => "",
+                }
+            }
+
+            /// The compact form's letter, if the header has one.
+            pub fn compact(self) -> Option<char> {
+                match self {
+                    $( HeaderName::$variant => $compact, )*
+                    HeaderName::Other => None,
+                }
+            }
+
+            /// Whether several values may be joined with commas on one line
+            /// (RFC 3261 §7.3.1), so a value must be split at unquoted commas.
+            pub fn is_list(self) -> bool {
+                match self {
+                    $( HeaderName::$variant => $list, )*
+                    HeaderName::Other => false,
+                }
+            }
+
+            /// Looks up a name (full or compact, any case).
+            pub fn from_name(name: &str) -> HeaderName {
+                if name.len() == 1 {
+                    let c = name.as_bytes()[0].to_ascii_lowercase() as char;
+                    $( if $compact == Some(c) { return HeaderName::$variant; } )*
+                    return HeaderName::Other;
+                }
+                if name.is_empty() {
+                    return HeaderName::Other;
+                }
+                let table = lookup_table();
+                for &candidate in &table[bucket(name.as_bytes())] {
+                    if candidate.as_str().eq_ignore_ascii_case(name) {
+                        return candidate;
+                    }
+                }
+                HeaderName::Other
+            }
+
+            /// Every known header name.
+            pub const ALL: &'static [HeaderName] = &[ $( HeaderName::$variant, )* ];
+        }
+    };
+}
+
+header_names! {
+    /// Accept (RFC 3261 §20.1).
+    Accept => "Accept", None, true;
+    /// Accept-Contact (RFC 3841).
+    AcceptContact => "Accept-Contact", Some('a'), true;
+    /// Accept-Encoding.
+    AcceptEncoding => "Accept-Encoding", None, true;
+    /// Accept-Language.
+    AcceptLanguage => "Accept-Language", None, true;
+    /// Alert-Info.
+    AlertInfo => "Alert-Info", None, true;
+    /// Allow.
+    Allow => "Allow", None, true;
+    /// Allow-Events (RFC 6665).
+    AllowEvents => "Allow-Events", Some('u'), true;
+    /// Authorization.
+    Authorization => "Authorization", None, false;
+    /// Call-ID.
+    CallId => "Call-ID", Some('i'), false;
+    /// Call-Info.
+    CallInfo => "Call-Info", None, true;
+    /// Contact.
+    Contact => "Contact", Some('m'), true;
+    /// Content-Disposition.
+    ContentDisposition => "Content-Disposition", None, false;
+    /// Content-Encoding.
+    ContentEncoding => "Content-Encoding", Some('e'), true;
+    /// Content-Language.
+    ContentLanguage => "Content-Language", None, true;
+    /// Content-Length.
+    ContentLength => "Content-Length", Some('l'), false;
+    /// Content-Type.
+    ContentType => "Content-Type", Some('c'), false;
+    /// CSeq.
+    CSeq => "CSeq", None, false;
+    /// Date.
+    Date => "Date", None, false;
+    /// Diversion (RFC 5806).
+    Diversion => "Diversion", None, true;
+    /// Error-Info.
+    ErrorInfo => "Error-Info", None, true;
+    /// Event (RFC 6665).
+    Event => "Event", Some('o'), false;
+    /// Expires.
+    Expires => "Expires", None, false;
+    /// From.
+    From => "From", Some('f'), false;
+    /// History-Info (RFC 7044).
+    HistoryInfo => "History-Info", None, true;
+    /// Identity (RFC 8224).
+    Identity => "Identity", Some('y'), false;
+    /// In-Reply-To.
+    InReplyTo => "In-Reply-To", None, true;
+    /// Max-Forwards.
+    MaxForwards => "Max-Forwards", None, false;
+    /// MIME-Version.
+    MimeVersion => "MIME-Version", None, false;
+    /// Min-Expires.
+    MinExpires => "Min-Expires", None, false;
+    /// Min-SE (RFC 4028).
+    MinSe => "Min-SE", None, false;
+    /// Organization.
+    Organization => "Organization", None, false;
+    /// P-Asserted-Identity (RFC 3325).
+    PAssertedIdentity => "P-Asserted-Identity", None, true;
+    /// P-Preferred-Identity (RFC 3325).
+    PPreferredIdentity => "P-Preferred-Identity", None, true;
+    /// Path (RFC 3327).
+    Path => "Path", None, true;
+    /// Priority.
+    Priority => "Priority", None, false;
+    /// Privacy (RFC 3323).
+    Privacy => "Privacy", None, false;
+    /// Proxy-Authenticate.
+    ProxyAuthenticate => "Proxy-Authenticate", None, false;
+    /// Proxy-Authorization.
+    ProxyAuthorization => "Proxy-Authorization", None, false;
+    /// Proxy-Require.
+    ProxyRequire => "Proxy-Require", None, true;
+    /// RAck (RFC 3262).
+    RAck => "RAck", None, false;
+    /// Reason (RFC 3326).
+    Reason => "Reason", None, true;
+    /// Record-Route.
+    RecordRoute => "Record-Route", None, true;
+    /// Refer-To (RFC 3515).
+    ReferTo => "Refer-To", Some('r'), false;
+    /// Referred-By (RFC 3892).
+    ReferredBy => "Referred-By", Some('b'), false;
+    /// Reject-Contact (RFC 3841).
+    RejectContact => "Reject-Contact", Some('j'), true;
+    /// Remote-Party-ID (draft, still sent by Cisco and others).
+    RemotePartyId => "Remote-Party-ID", None, true;
+    /// Replaces (RFC 3891).
+    Replaces => "Replaces", None, false;
+    /// Reply-To.
+    ReplyTo => "Reply-To", None, false;
+    /// Request-Disposition (RFC 3841).
+    RequestDisposition => "Request-Disposition", Some('d'), true;
+    /// Require.
+    Require => "Require", None, true;
+    /// Retry-After.
+    RetryAfter => "Retry-After", None, false;
+    /// Route.
+    Route => "Route", None, true;
+    /// RSeq (RFC 3262).
+    RSeq => "RSeq", None, false;
+    /// Server.
+    Server => "Server", None, false;
+    /// Service-Route (RFC 3608).
+    ServiceRoute => "Service-Route", None, true;
+    /// Session-Expires (RFC 4028).
+    SessionExpires => "Session-Expires", Some('x'), false;
+    /// SIP-ETag (RFC 3903).
+    SipEtag => "SIP-ETag", None, false;
+    /// SIP-If-Match (RFC 3903).
+    SipIfMatch => "SIP-If-Match", None, false;
+    /// Subject.
+    Subject => "Subject", Some('s'), false;
+    /// Subscription-State (RFC 6665).
+    SubscriptionState => "Subscription-State", None, false;
+    /// Supported.
+    Supported => "Supported", Some('k'), true;
+    /// Timestamp.
+    Timestamp => "Timestamp", None, false;
+    /// To.
+    To => "To", Some('t'), false;
+    /// Unsupported.
+    Unsupported => "Unsupported", None, true;
+    /// User-Agent.
+    UserAgent => "User-Agent", None, false;
+    /// Via.
+    Via => "Via", Some('v'), true;
+    /// Warning.
+    Warning => "Warning", None, true;
+    /// WWW-Authenticate.
+    WwwAuthenticate => "WWW-Authenticate", None, false;
+}
+
+const BUCKETS: usize = 128;
+
+/// Hash of a name's length and first and last letters (case-folded), so a
+/// lookup compares against one or two candidates instead of every name.
+fn bucket(name: &[u8]) -> usize {
+    let first = usize::from(name[0] | 0x20);
+    let last = usize::from(name[name.len() - 1] | 0x20);
+    (name.len() * 7 + first * 3 + last * 5) % BUCKETS
+}
+
+fn lookup_table() -> &'static [Vec<HeaderName>] {
+    static TABLE: std::sync::OnceLock<Vec<Vec<HeaderName>>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = vec![Vec::new(); BUCKETS];
+        for &n in HeaderName::ALL {
+            t[bucket(n.as_str().as_bytes())].push(n);
+        }
+        t
+    })
+}
+
+impl std::fmt::Display for HeaderName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HeaderName;
+
+    #[test]
+    fn lookup_full_compact_and_case() {
+        assert_eq!(HeaderName::from_name("v"), HeaderName::Via);
+        assert_eq!(HeaderName::from_name("V"), HeaderName::Via);
+        assert_eq!(HeaderName::from_name("CALL-ID"), HeaderName::CallId);
+        assert_eq!(HeaderName::from_name("i"), HeaderName::CallId);
+        assert_eq!(HeaderName::from_name("x"), HeaderName::SessionExpires);
+        assert_eq!(HeaderName::from_name("C%6Fntact"), HeaderName::Other);
+        assert_eq!(HeaderName::from_name("q"), HeaderName::Other);
+        for n in HeaderName::ALL {
+            assert_eq!(HeaderName::from_name(n.as_str()), *n);
+            if let Some(c) = n.compact() {
+                assert_eq!(HeaderName::from_name(&c.to_string()), *n);
+            }
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! Generic parameters (`;name=value`) of URIs and header values, read lazily
+//! from the raw text so that parsing never allocates.
+
+use crate::error::ValueError;
+use crate::text::{quoted_len, trim_lws, unquote};
+use std::borrow::Cow;
+use std::fmt;
+
+/// The parameters of a URI or header value, as written (`;lr;transport=tcp`).
+/// Names compare case-insensitively; values are returned raw (quoted strings
+/// keep their quotes; see [`Params::get_unquoted`]).
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub struct Params<'a> {
+    raw: &'a str,
+}
+
+/// Which grammar the parameters follow.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ParamKind {
+    /// `uri-parameter`: no quoted strings, no LWS.
+    Uri,
+    /// `generic-param` of header values: LWS allowed around `;` and `=`,
+    /// quoted-string values.
+    Header,
+}
+
+fn is_uri_param_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'_'
+                | b'.'
+                | b'!'
+                | b'~'
+                | b'*'
+                | b'\''
+                | b'('
+                | b')'
+                | b'%'
+                | b'['
+                | b']'
+                | b'/'
+                | b':'
+                | b'&'
+                | b'+'
+                | b'$'
+        )
+}
+
+fn is_header_value_char(b: u8) -> bool {
+    crate::text::is_token_char(b) || matches!(b, b'[' | b']' | b':')
+}
+
+impl<'a> Params<'a> {
+    /// Parameters with nothing in them.
+    pub const EMPTY: Params<'static> = Params { raw: "" };
+
+    /// Checks `raw` (empty, or starting with `;`) and wraps it.
+    pub(crate) fn parse(raw: &'a str, kind: ParamKind) -> Result<Params<'a>, ValueError> {
+        let mut pos = 0;
+        let bytes = raw.as_bytes();
+        while pos < bytes.len() {
+            if bytes[pos] != b';' {
+                return Err(ValueError::new("expected ';' before a parameter", pos));
+            }
+            pos += 1;
+            let start = pos;
+            // name
+            if kind == ParamKind::Header {
+                while pos < bytes.len() && crate::text::is_lws(bytes[pos]) {
+                    pos += 1;
+                }
+            }
+            let name_start = pos;
+            let name_ok = |b: u8| match kind {
+                ParamKind::Uri => is_uri_param_char(b),
+                ParamKind::Header => crate::text::is_token_char(b),
+            };
+            while pos < bytes.len() && name_ok(bytes[pos]) {
+                pos += 1;
+            }
+            if pos == name_start {
+                return Err(ValueError::new("empty parameter name", start));
+            }
+            if kind == ParamKind::Header {
+                while pos < bytes.len() && crate::text::is_lws(bytes[pos]) {
+                    pos += 1;
+                }
+            }
+            if pos < bytes.len() && bytes[pos] == b'=' {
+                pos += 1;
+                if kind == ParamKind::Header {
+                    while pos < bytes.len() && crate::text::is_lws(bytes[pos]) {
+                        pos += 1;
+                    }
+                }
+                let vstart = pos;
+                if kind == ParamKind::Header && bytes.get(pos) == Some(&b'"') {
+                    let len = quoted_len(&raw[pos..])
+                        .ok_or(ValueError::new("unterminated quoted string", pos))?;
+                    pos += len;
+                } else {
+                    let ok = |b: u8| match kind {
+                        ParamKind::Uri => is_uri_param_char(b),
+                        ParamKind::Header => is_header_value_char(b),
+                    };
+                    while pos < bytes.len() && ok(bytes[pos]) {
+                        pos += 1;
+                    }
+                }
+                if pos == vstart && kind == ParamKind::Header {
+                    return Err(ValueError::new("empty parameter value", vstart));
+                }
+                if kind == ParamKind::Header {
+                    while pos < bytes.len() && crate::text::is_lws(bytes[pos]) {
+                        pos += 1;
+                    }
+                }
+            }
+            if pos < bytes.len() && bytes[pos] != b';' {
+                return Err(ValueError::new("invalid character in parameter", pos));
+            }
+        }
+        Ok(Params { raw })
+    }
+
+    /// The raw text, starting with `;` unless empty.
+    pub fn as_str(&self) -> &'a str {
+        self.raw
+    }
+
+    /// Whether there are no parameters.
+    pub fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    /// Iterates `(name, value)` pairs in order; `value` is `None` for a flag.
+    pub fn iter(&self) -> ParamIter<'a> {
+        ParamIter { rest: self.raw }
+    }
+
+    /// The raw value of parameter `name`: `None` if absent, `Some(None)` for
+    /// a flag such as `lr`, `Some(Some(v))` otherwise.
+    pub fn get(&self, name: &str) -> Option<Option<&'a str>> {
+        self.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// Whether parameter `name` is present (with or without value).
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// The value of `name` with any quotes and quoted-pair escapes removed.
+    pub fn get_unquoted(&self, name: &str) -> Option<Cow<'a, str>> {
+        let v = self.get(name)??;
+        Some(unquote_value(v))
+    }
+}
+
+/// Strips the quotes of a quoted-string value; tokens are returned as is.
+pub(crate) fn unquote_value(v: &str) -> Cow<'_, str> {
+    if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
+        unquote(&v[1..v.len() - 1])
+    } else {
+        Cow::Borrowed(v)
+    }
+}
+
+/// Iterator over parameters.
+pub struct ParamIter<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for ParamIter<'a> {
+    type Item = (&'a str, Option<&'a str>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let s = self.rest.strip_prefix(';').unwrap_or(self.rest);
+            if s.is_empty() && self.rest.is_empty() {
+                return None;
+            }
+            // Split at the next ';' outside a quoted string.
+            let bytes = s.as_bytes();
+            let mut i = 0;
+            while i < bytes.len() && bytes[i] != b';' {
+                if bytes[i] == b'"' {
+                    i += quoted_len(&s[i..]).unwrap_or(bytes.len() - i);
+                } else {
+                    i += 1;
+                }
+            }
+            let item = &s[..i.min(s.len())];
+            self.rest = &s[i.min(s.len())..];
+            let item = trim_lws(item);
+            if item.is_empty() {
+                if self.rest.is_empty() {
+                    return None;
+                }
+                continue;
+            }
+            return Some(match item.find('=') {
+                Some(eq) => (trim_lws(&item[..eq]), Some(trim_lws(&item[eq + 1..]))),
+                None => (item, None),
+            });
+        }
+    }
+}
+
+impl fmt::Debug for Params<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl fmt::Display for Params<'_> {
+    /// Writes the parameters in a normal form: `;name=value` with no LWS.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (n, v) in self.iter() {
+            f.write_str(";")?;
+            f.write_str(n)?;
+            if let Some(v) = v {
+                f.write_str("=")?;
+                f.write_str(v)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_params_with_lws_and_quotes() {
+        let p = Params::parse(" ; tag = abc ;lr; x=\"a;b\\\"c\"", ParamKind::Header);
+        // The raw text must start with ';'.
+        assert!(p.is_err());
+        let p = Params::parse("; tag = abc ;lr; x=\"a;b\\\"c\"", ParamKind::Header).unwrap();
+        assert_eq!(p.get("TAG"), Some(Some("abc")));
+        assert_eq!(p.get("lr"), Some(None));
+        assert_eq!(p.get_unquoted("x").unwrap(), "a;b\"c");
+        assert_eq!(p.iter().count(), 3);
+    }
+
+    #[test]
+    fn empty_names_are_rejected() {
+        assert!(Params::parse(";;", ParamKind::Header).is_err());
+        assert!(Params::parse(";a=", ParamKind::Header).is_err());
+        assert!(Params::parse(";lr", ParamKind::Uri).is_ok());
+        assert!(Params::parse("; lr", ParamKind::Uri).is_err());
+    }
+}

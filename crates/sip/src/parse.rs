@@ -1,0 +1,368 @@
+//! The message parser: start line, header lines (folding, compact names),
+//! and body framing by Content-Length.
+
+use crate::error::{ParseError, ParseErrorKind};
+use crate::message::{Field, Message, Start, Text};
+use crate::method::Method;
+use crate::name::HeaderName;
+use crate::text::{is_token, is_token_char, parse_decimal};
+use crate::uri::Uri;
+use bytes::Bytes;
+use bytestring::ByteString;
+
+/// Size limits applied while parsing, so hostile input cannot make a
+/// message (or a stream buffer) grow without bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest header section (start line and headers) in bytes.
+    pub max_header_bytes: usize,
+    /// Largest body in bytes.
+    pub max_body_bytes: usize,
+    /// Most header fields in one message.
+    pub max_headers: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_header_bytes: 64 * 1024,
+            max_body_bytes: 1024 * 1024,
+            max_headers: 256,
+        }
+    }
+}
+
+/// How the end of a message is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// One message per datagram: the body is framed by Content-Length, or by
+    /// the end of the datagram when there is none (RFC 3261 §18.3).
+    Datagram,
+    /// A byte stream: Content-Length is required.
+    Stream,
+}
+
+/// Where the header section ends, found by [`find_head_end`].
+pub(crate) struct HeadEnd {
+    /// Bytes of leading CRLFs skipped before the start line.
+    pub(crate) skip: usize,
+    /// Offset just past the empty line.
+    pub(crate) end: usize,
+}
+
+/// Finds the empty line ending the header section (CRLF or bare LF line
+/// ends). `None` when it is not in `buf` yet.
+pub(crate) fn find_head_end(buf: &[u8]) -> Option<HeadEnd> {
+    let mut skip = 0;
+    while skip < buf.len() && (buf[skip] == b'\r' || buf[skip] == b'\n') {
+        skip += 1;
+    }
+    let mut pos = skip;
+    while let Some(nl) = memchr::memchr(b'\n', &buf[pos..]) {
+        let next = pos + nl + 1;
+        match buf.get(next) {
+            Some(b'\n') => {
+                return Some(HeadEnd {
+                    skip,
+                    end: next + 1,
+                })
+            }
+            Some(b'\r') if buf.get(next + 1) == Some(&b'\n') => {
+                return Some(HeadEnd {
+                    skip,
+                    end: next + 2,
+                })
+            }
+            _ => pos = next,
+        }
+    }
+    None
+}
+
+fn err(kind: ParseErrorKind, at: usize) -> ParseError {
+    ParseError::new(kind, at)
+}
+
+/// Length of a line terminator starting at `i` (2 for CRLF, 1 for LF).
+fn line_end(b: &[u8], from: usize) -> Option<(usize, usize)> {
+    let nl = memchr::memchr(b'\n', &b[from..])? + from;
+    let content_end = if nl > from && b[nl - 1] == b'\r' {
+        nl - 1
+    } else {
+        nl
+    };
+    Some((content_end, nl + 1))
+}
+
+fn parse_version(v: &str) -> Option<(u8, u8)> {
+    let rest = v.get(..4).filter(|p| p.eq_ignore_ascii_case("SIP/"))?;
+    let _ = rest;
+    let (a, b) = v[4..].split_once('.')?;
+    Some((parse_decimal(a, 255)? as u8, parse_decimal(b, 255)? as u8))
+}
+
+impl Message {
+    /// Parses one message from a UDP datagram (body framed by Content-Length
+    /// or the end of the datagram; trailing octets after the announced body
+    /// are ignored as RFC 3261 §18.3 asks).
+    pub fn parse(buf: Bytes) -> Result<Message, ParseError> {
+        Self::parse_with(buf, Framing::Datagram, &Limits::default())
+    }
+
+    /// Parses one message with explicit framing and limits.
+    pub fn parse_with(
+        buf: Bytes,
+        framing: Framing,
+        limits: &Limits,
+    ) -> Result<Message, ParseError> {
+        let he = match find_head_end(&buf) {
+            Some(he) => he,
+            None if buf.iter().all(|b| *b == b'\r' || *b == b'\n') => {
+                return Err(err(ParseErrorKind::Empty, 0))
+            }
+            None => {
+                if buf.len() > limits.max_header_bytes {
+                    return Err(err(
+                        ParseErrorKind::TooLarge {
+                            what: "header section",
+                            limit: limits.max_header_bytes,
+                        },
+                        limits.max_header_bytes,
+                    ));
+                }
+                return Err(err(ParseErrorKind::UnterminatedHeaders, buf.len()));
+            }
+        };
+        if he.end > limits.max_header_bytes {
+            return Err(err(
+                ParseErrorKind::TooLarge {
+                    what: "header section",
+                    limit: limits.max_header_bytes,
+                },
+                limits.max_header_bytes,
+            ));
+        }
+        let mut msg = parse_head(&buf, &he, limits)?;
+        let declared = content_length(&msg)?;
+        let available = buf.len() - he.end;
+        let body_len = match (declared, framing) {
+            (Some(n), _) if n > limits.max_body_bytes => {
+                return Err(err(
+                    ParseErrorKind::TooLarge {
+                        what: "body",
+                        limit: limits.max_body_bytes,
+                    },
+                    he.end,
+                ))
+            }
+            (Some(n), _) if n > available => {
+                return Err(err(
+                    ParseErrorKind::BodyTruncated {
+                        declared: n,
+                        available,
+                    },
+                    he.end,
+                ))
+            }
+            (Some(n), _) => n,
+            (None, Framing::Datagram) => available.min(limits.max_body_bytes),
+            (None, Framing::Stream) => {
+                return Err(err(ParseErrorKind::MissingContentLength, he.end))
+            }
+        };
+        msg.body = buf.slice(he.end..he.end + body_len);
+        Ok(msg)
+    }
+
+    /// Total length of the message (header section and body) as received.
+    pub(crate) fn wire_len(&self) -> usize {
+        self.head.len() + self.body.len()
+    }
+}
+
+/// Reads Content-Length: `None` if absent, an error if malformed or if
+/// several values disagree (RFC 4475 §3.3.9).
+fn content_length(msg: &Message) -> Result<Option<usize>, ParseError> {
+    let mut found: Option<usize> = None;
+    for h in msg
+        .headers()
+        .filter(|h| h.name == HeaderName::ContentLength)
+    {
+        let n = parse_decimal(h.value, u64::from(u32::MAX)).ok_or_else(|| {
+            ParseError::in_header(
+                ParseErrorKind::InvalidContentLength,
+                h.offset,
+                "Content-Length",
+            )
+        })? as usize;
+        if found.is_some_and(|f| f != n) {
+            return Err(ParseError::in_header(
+                ParseErrorKind::ConflictingContentLength,
+                h.offset,
+                "Content-Length",
+            ));
+        }
+        found = Some(n);
+    }
+    Ok(found)
+}
+
+fn parse_head(buf: &Bytes, he: &HeadEnd, limits: &Limits) -> Result<Message, ParseError> {
+    let head = ByteString::try_from(buf.slice(..he.end)).map_err(|_| {
+        let bad = std::str::from_utf8(&buf[..he.end])
+            .err()
+            .map_or(0, |e| e.valid_up_to());
+        err(ParseErrorKind::NotUtf8, bad)
+    })?;
+    let s: &str = &head;
+    let b = s.as_bytes();
+
+    // Start line.
+    let (sl_end, mut pos) =
+        line_end(b, he.skip).ok_or(err(ParseErrorKind::UnterminatedHeaders, he.skip))?;
+    let start_line = &s[he.skip..sl_end];
+    let (start, version) = parse_start_line(start_line, he.skip)?;
+    let start_raw = Some((he.skip as u32, pos as u32));
+
+    // Header lines; `pos` is at the start of a line.
+    let mut fields: Vec<Field> = Vec::with_capacity(16);
+    loop {
+        let (content_end, next) =
+            line_end(b, pos).ok_or(err(ParseErrorKind::UnterminatedHeaders, pos))?;
+        if content_end == pos {
+            // The empty line.
+            let end_raw = Some((pos as u32, next as u32));
+            return Ok(Message {
+                head: head.clone(),
+                start,
+                start_raw,
+                version,
+                fields,
+                end_raw,
+                body: Bytes::new(),
+                auto_length: false,
+            });
+        }
+        if b[pos] == b' ' || b[pos] == b'\t' {
+            return Err(err(
+                ParseErrorKind::HeaderLine("continuation line without a header"),
+                pos,
+            ));
+        }
+        // Extend over folded continuation lines.
+        let line_start = pos;
+        let mut value_end = content_end;
+        let mut after = next;
+        while after < b.len() && (b[after] == b' ' || b[after] == b'\t') {
+            let (ce, nx) =
+                line_end(b, after).ok_or(err(ParseErrorKind::UnterminatedHeaders, after))?;
+            value_end = ce;
+            after = nx;
+        }
+        let name_end = b[pos..value_end]
+            .iter()
+            .position(|c| !is_token_char(*c))
+            .map_or(value_end, |i| pos + i);
+        if name_end == pos {
+            return Err(err(ParseErrorKind::HeaderLine("invalid header name"), pos));
+        }
+        let mut colon = name_end;
+        while colon < value_end && (b[colon] == b' ' || b[colon] == b'\t') {
+            colon += 1;
+        }
+        if colon >= value_end || b[colon] != b':' {
+            return Err(err(
+                ParseErrorKind::HeaderLine("missing ':' after header name"),
+                colon,
+            ));
+        }
+        let mut vs = colon + 1;
+        while vs < value_end && crate::text::is_lws(b[vs]) {
+            vs += 1;
+        }
+        let mut ve = value_end;
+        while ve > vs && crate::text::is_lws(b[ve - 1]) {
+            ve -= 1;
+        }
+        if fields.len() >= limits.max_headers {
+            return Err(err(
+                ParseErrorKind::TooLarge {
+                    what: "header count",
+                    limit: limits.max_headers,
+                },
+                pos,
+            ));
+        }
+        let name = HeaderName::from_name(&s[pos..name_end]);
+        fields.push(Field {
+            name,
+            name_text: Text::Span(pos as u32, name_end as u32),
+            value: Text::Span(vs as u32, ve as u32),
+            raw: Some((line_start as u32, after as u32)),
+        });
+        pos = after;
+    }
+}
+
+fn parse_start_line(line: &str, at: usize) -> Result<(Start, (u8, u8)), ParseError> {
+    let bad = |why: &'static str, off: usize| err(ParseErrorKind::StartLine(why), at + off);
+    if line.len() >= 4 && line[..4].eq_ignore_ascii_case("SIP/") {
+        // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
+        let sp = line
+            .find(' ')
+            .ok_or(bad("status line needs a status code", line.len()))?;
+        let version = parse_version(&line[..sp]).ok_or(bad("invalid SIP version", 0))?;
+        let rest = &line[sp + 1..];
+        let code_str = rest
+            .get(..3)
+            .ok_or(bad("status code must be three digits", sp + 1))?;
+        if !code_str.bytes().all(|c| c.is_ascii_digit())
+            || rest.as_bytes().get(3).is_some_and(|c| *c != b' ')
+        {
+            return Err(bad("status code must be three digits", sp + 1));
+        }
+        let code: u16 = code_str
+            .parse()
+            .map_err(|_| bad("invalid status code", sp + 1))?;
+        if !(100..=699).contains(&code) {
+            return Err(bad("status code out of range 100-699", sp + 1));
+        }
+        let reason_start = (sp + 5).min(line.len());
+        if line[reason_start..]
+            .bytes()
+            .any(|c| c.is_ascii_control() && c != b'\t')
+        {
+            return Err(bad("control character in reason phrase", reason_start));
+        }
+        let reason = Text::Span((at + reason_start) as u32, (at + line.len()) as u32);
+        return Ok((Start::Response { code, reason }, version));
+    }
+    // Request-Line = Method SP Request-URI SP SIP-Version
+    let mut parts = line.splitn(3, ' ');
+    let method = parts.next().unwrap_or("");
+    let uri = parts
+        .next()
+        .ok_or(bad("request line needs a Request-URI", line.len()))?;
+    let ver = parts
+        .next()
+        .ok_or(bad("request line needs a SIP version", line.len()))?;
+    if !is_token(method) {
+        return Err(bad("invalid method token", 0));
+    }
+    let uri_off = method.len() + 1;
+    if uri.is_empty() || ver.contains(' ') || ver.is_empty() {
+        return Err(bad("extra white space in request line", uri_off));
+    }
+    let ver_off = uri_off + uri.len() + 1;
+    let version = parse_version(ver).ok_or(bad("invalid SIP version", ver_off))?;
+    Uri::parse(uri).map_err(|e| err(ParseErrorKind::StartLine(e.reason), at + uri_off + e.at))?;
+    let method =
+        Method::known(method).unwrap_or_else(|| Method::Extension(ByteString::from(method)));
+    Ok((
+        Start::Request {
+            method,
+            uri: Text::Span((at + uri_off) as u32, (at + uri_off + uri.len()) as u32),
+        },
+        version,
+    ))
+}

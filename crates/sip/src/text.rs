@@ -1,0 +1,211 @@
+//! Lexical building blocks of RFC 3261 §25: character classes, linear white
+//! space, quoted strings and comma-separated lists that respect quotes and
+//! angle brackets. Everything works on `&str` slices and never allocates.
+
+/// `token` characters (RFC 3261 §25.1).
+pub(crate) fn is_token_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
+        )
+}
+
+/// `word` characters: token plus separators allowed in Call-ID.
+pub(crate) fn is_word_char(b: u8) -> bool {
+    is_token_char(b)
+        || matches!(
+            b,
+            b'(' | b')'
+                | b'<'
+                | b'>'
+                | b':'
+                | b'\\'
+                | b'"'
+                | b'/'
+                | b'['
+                | b']'
+                | b'?'
+                | b'{'
+                | b'}'
+        )
+}
+
+/// Whether `s` is a non-empty token.
+pub(crate) fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(is_token_char)
+}
+
+/// Linear white space, including the CRLF of a folded line.
+pub(crate) fn is_lws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Trims linear white space on both ends.
+pub(crate) fn trim_lws(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_ascii() && is_lws(c as u8))
+}
+
+/// Trims linear white space at the start.
+pub(crate) fn trim_lws_start(s: &str) -> &str {
+    s.trim_start_matches(|c: char| c.is_ascii() && is_lws(c as u8))
+}
+
+/// Returns the byte length of the quoted string at the start of `s`
+/// (including both quotes), or `None` when it is not terminated.
+pub(crate) fn quoted_len(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    if b.first() != Some(&b'"') {
+        return None;
+    }
+    let mut i = 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Removes the quotes and quoted-pair escapes of a quoted string's content.
+pub(crate) fn unquote(inner: &str) -> std::borrow::Cow<'_, str> {
+    if !inner.contains('\\') {
+        return std::borrow::Cow::Borrowed(inner);
+    }
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(n) = chars.next() {
+                out.push(n);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Writes `s` as a quoted string, escaping `"` and `\`.
+pub(crate) fn write_quoted(out: &mut dyn std::fmt::Write, s: &str) -> std::fmt::Result {
+    out.write_char('"')?;
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            out.write_char('\\')?;
+        }
+        out.write_char(c)?;
+    }
+    out.write_char('"')
+}
+
+/// Finds the first `sep` byte that is outside quoted strings and angle
+/// brackets. Returns `Err(())` for an unterminated quote.
+pub(crate) fn find_unquoted(s: &str, sep: u8) -> Result<Option<usize>, ()> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut in_angle = false;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let len = quoted_len(&s[i..]).ok_or(())?;
+                i += len;
+                continue;
+            }
+            b'<' => in_angle = true,
+            b'>' => in_angle = false,
+            c if c == sep && !in_angle => return Ok(Some(i)),
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(None)
+}
+
+/// Iterator over the comma-separated elements of a header value, honouring
+/// quoted strings and `<...>`. Each element is trimmed of LWS. An unterminated
+/// quote yields one final `Err(())`.
+pub(crate) struct CommaList<'a> {
+    rest: Option<&'a str>,
+}
+
+impl<'a> CommaList<'a> {
+    pub(crate) fn new(s: &'a str) -> Self {
+        CommaList { rest: Some(s) }
+    }
+}
+
+impl<'a> Iterator for CommaList<'a> {
+    type Item = Result<&'a str, ()>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let s = self.rest?;
+        match find_unquoted(s, b',') {
+            Ok(Some(i)) => {
+                self.rest = Some(&s[i + 1..]);
+                Some(Ok(trim_lws(&s[..i])))
+            }
+            Ok(None) => {
+                self.rest = None;
+                Some(Ok(trim_lws(s)))
+            }
+            Err(()) => {
+                self.rest = None;
+                Some(Err(()))
+            }
+        }
+    }
+}
+
+/// Parses a decimal number of at most `max` value; rejects signs, empty
+/// strings and overflow. Leading zeros are allowed (RFC 4475 §3.1.1.1).
+pub(crate) fn parse_decimal(s: &str, max: u64) -> Option<u64> {
+    if s.is_empty() || s.len() > 40 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for b in s.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+        if v > max {
+            return None;
+        }
+    }
+    Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comma_list_respects_quotes_and_brackets() {
+        let v: Vec<_> = CommaList::new(r#""a, b" <sip:x@y;p=1,2>, <sip:z>"#)
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(v, vec![r#""a, b" <sip:x@y;p=1,2>"#, "<sip:z>"]);
+    }
+
+    #[test]
+    fn unterminated_quote_is_an_error() {
+        let v: Vec<_> = CommaList::new(r#""abc, d"#).collect();
+        assert_eq!(v, vec![Err(())]);
+    }
+
+    #[test]
+    fn decimal_bounds() {
+        assert_eq!(parse_decimal("0068", 255), Some(68));
+        assert_eq!(parse_decimal("256", 255), None);
+        assert_eq!(parse_decimal("-1", 255), None);
+        assert_eq!(parse_decimal("", 255), None);
+        assert_eq!(parse_decimal("99999999999999999999999", u64::MAX), None);
+    }
+
+    #[test]
+    fn unquote_removes_escapes() {
+        assert_eq!(unquote(r#"J Rosenberg \"\\\""#), r#"J Rosenberg "\""#);
+    }
+}
