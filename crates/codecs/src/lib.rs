@@ -25,8 +25,10 @@ pub mod g711;
 pub mod g722;
 mod opus;
 pub mod plc;
+mod resample;
 
 pub use codec::{
     open_codec, Codec, CodecKind, CodecSpec, G711Codec, G722Codec, OpusCodec, OpusConfig,
 };
 pub use error::CodecError;
+pub use resample::Resampler;
