@@ -221,7 +221,8 @@ impl Message {
                 let base = f.value.offset();
                 let base_ptr = value.as_ptr() as usize;
                 let list = H::NAME.is_list();
-                let mut done = false;
+                // An empty list header (`Supported:`) holds no values.
+                let mut done = list && value.is_empty();
                 let mut items = CommaList::new(value);
                 std::iter::from_fn(move || {
                     if done {

@@ -47,8 +47,12 @@ fn is_uri_param_char(b: u8) -> bool {
         )
 }
 
+/// Characters accepted in an unquoted header parameter value. The grammar
+/// allows token, host and quoted-string; real peers also send `=` (base64
+/// branches) and `host:port` in `received`, so everything visible except the
+/// separators is taken.
 fn is_header_value_char(b: u8) -> bool {
-    crate::text::is_token_char(b) || matches!(b, b'[' | b']' | b':')
+    b > 0x20 && b != 0x7f && !matches!(b, b';' | b',' | b'"')
 }
 
 impl<'a> Params<'a> {
