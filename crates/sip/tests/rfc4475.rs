@@ -22,7 +22,9 @@ fn parse_and_validate(buf: Bytes) -> Result<Message, ParseError> {
 
 /// What each invalid message must fail with: (file, header concerned or
 /// None, check on the kind). Tolerated ones are listed separately.
-fn expected_failure(file: &str) -> Option<(Option<&'static str>, fn(&ParseErrorKind) -> bool)> {
+type Expectation = (Option<&'static str>, fn(&ParseErrorKind) -> bool);
+
+fn expected_failure(file: &str) -> Option<Expectation> {
     use ParseErrorKind as K;
     Some(match file {
         "badinv01.dat" => (Some("Via"), |k| matches!(k, K::InvalidHeader(_))),
