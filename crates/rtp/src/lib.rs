@@ -13,6 +13,7 @@
 //! ```
 
 pub mod demux;
+pub mod dtmf;
 pub mod error;
 pub mod rtcp;
 pub mod rtp;
