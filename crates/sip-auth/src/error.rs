@@ -112,6 +112,9 @@ pub enum VerifyError {
     /// The header value did not parse.
     #[error("malformed credentials: {0}")]
     Malformed(#[from] ParseError),
+    /// The request carries no Digest credentials for this server's realm.
+    #[error("no credentials for this realm")]
+    MissingCredentials,
     /// The credentials are for another realm.
     #[error("credentials are for realm `{0}`")]
     WrongRealm(String),

@@ -45,6 +45,8 @@ mod lexer;
 mod quote;
 mod secret;
 mod server;
+#[cfg(feature = "sip")]
+pub mod sip;
 
 pub use algorithm::{Algorithm, HashAlgorithm, Qop, UnsupportedAlgorithm};
 pub use challenge::{
