@@ -1,13 +1,12 @@
 //! The crypto primitives SRTP needs, behind small internal traits so a
 //! backend can be swapped after measuring. Today: RustCrypto `aes` for AES
 //! counter mode (the counter loop is ours, so the key schedule is borrowed
-//! rather than cloned per packet), `hmac` + `sha1` for HMAC-SHA1, and `ring` for
+//! rather than cloned per packet), `sha1`'s compression function for HMAC-SHA1, and `ring` for
 //! AES-GCM (see DESIGN.md, "Crypto").
 
 use aes::cipher::consts::U16;
 use aes::cipher::generic_array::GenericArray;
 use aes::cipher::{BlockEncrypt, BlockSizeUser, KeyInit};
-use hmac::{Hmac, Mac as _};
 
 /// AES in counter mode with a precomputed key schedule.
 pub(crate) trait CtrCipher: Send + Sync {
@@ -30,23 +29,23 @@ pub(crate) trait Aead: Send + Sync {
 }
 
 /// The AES block function alone, for the key derivation.
-pub(crate) fn aes_encrypt_blocks(key: &[u8], blocks: &mut [[u8; 16]]) {
-    fn run<C: KeyInit + BlockEncrypt + BlockSizeUser<BlockSize = U16>>(
-        key: &[u8],
-        blocks: &mut [[u8; 16]],
-    ) {
-        // Lengths are checked by the caller.
-        let Ok(c) = C::new_from_slice(key) else {
-            return;
-        };
-        for b in blocks {
-            c.encrypt_block(GenericArray::from_mut_slice(&mut b[..]));
-        }
+pub(crate) struct AesBlock(RustCryptoCtr);
+
+impl AesBlock {
+    pub(crate) fn new(key: &[u8]) -> Option<Self> {
+        RustCryptoCtr::new(key).map(AesBlock)
     }
-    match key.len() {
-        16 => run::<aes::Aes128Enc>(key, blocks),
-        32 => run::<aes::Aes256Enc>(key, blocks),
-        _ => {}
+
+    pub(crate) fn encrypt_blocks(&self, blocks: &mut [[u8; 16]]) {
+        fn run<C: BlockEncrypt>(c: &C, blocks: &mut [[u8; 16]]) {
+            for b in blocks {
+                c.encrypt_block(GenericArray::from_mut_slice(&mut b[..]));
+            }
+        }
+        match &self.0 {
+            RustCryptoCtr::Aes128(c) => run(c, blocks),
+            RustCryptoCtr::Aes256(c) => run(c, blocks),
+        }
     }
 }
 
@@ -109,27 +108,120 @@ fn ctr_xor<C: BlockEncrypt + BlockSizeUser<BlockSize = U16>>(
     }
 }
 
-/// HMAC-SHA1 on RustCrypto; the keyed state is cloned per packet.
+/// HMAC-SHA1 (RFC 2104) on RustCrypto's SHA-1 compression function (SHA-NI
+/// when the CPU has it), with the inner and outer chaining states computed
+/// once per key: a tag costs the data's blocks plus one outer block, with no
+/// hasher state copied or buffered per packet.
 #[derive(Clone)]
-pub(crate) struct RustCryptoHmac(Hmac<sha1::Sha1>);
+pub(crate) struct RustCryptoHmac {
+    inner: [u32; 5],
+    outer: [u32; 5],
+}
+
+const SHA1_IV: [u32; 5] = [
+    0x6745_2301,
+    0xefcd_ab89,
+    0x98ba_dcfe,
+    0x1032_5476,
+    0xc3d2_e1f0,
+];
+
+#[inline]
+fn sha1_blocks(state: &mut [u32; 5], data: &[u8]) {
+    for block in data.chunks_exact(64) {
+        sha1::compress(state, std::slice::from_ref(GenericArray::from_slice(block)));
+    }
+}
 
 impl RustCryptoHmac {
     pub(crate) fn new(key: &[u8]) -> Self {
-        // HMAC accepts keys of any length.
-        RustCryptoHmac(
-            <Hmac<sha1::Sha1> as hmac::Mac>::new_from_slice(key)
-                .unwrap_or_else(|_| unreachable!("HMAC takes any key length")),
-        )
+        let mut k = [0u8; 64];
+        if key.len() > 64 {
+            use sha1::Digest;
+            k[..20].copy_from_slice(&sha1::Sha1::digest(key));
+        } else {
+            k[..key.len()].copy_from_slice(key);
+        }
+        let mut pad = [0u8; 64];
+        let mut inner = SHA1_IV;
+        for (p, b) in pad.iter_mut().zip(k) {
+            *p = b ^ 0x36;
+        }
+        sha1_blocks(&mut inner, &pad);
+        let mut outer = SHA1_IV;
+        for (p, b) in pad.iter_mut().zip(k) {
+            *p = b ^ 0x5c;
+        }
+        sha1_blocks(&mut outer, &pad);
+        zeroize::Zeroize::zeroize(&mut k);
+        zeroize::Zeroize::zeroize(&mut pad);
+        RustCryptoHmac { inner, outer }
     }
 }
 
 impl Sha1Mac for RustCryptoHmac {
     #[inline]
     fn tag(&self, a: &[u8], b: &[u8]) -> [u8; 20] {
-        let mut m = self.0.clone();
-        m.update(a);
-        m.update(b);
-        m.finalize().into_bytes().into()
+        debug_assert!(b.len() <= 64);
+        let b = &b[..b.len().min(64)];
+        let mut st = self.inner;
+        let full = a.len() / 64 * 64;
+        sha1_blocks(&mut st, &a[..full]);
+        // Tail of `a`, then `b`, then padding and the bit length, in at most
+        // three blocks.
+        let mut tail = [0u8; 192];
+        let ta = a.len() - full;
+        tail[..ta].copy_from_slice(&a[full..]);
+        tail[ta..ta + b.len()].copy_from_slice(b);
+        let t = ta + b.len();
+        tail[t] = 0x80;
+        let blocks = (t + 1 + 8).div_ceil(64);
+        let bits = ((64 + a.len() + b.len()) as u64) * 8;
+        tail[blocks * 64 - 8..blocks * 64].copy_from_slice(&bits.to_be_bytes());
+        sha1_blocks(&mut st, &tail[..blocks * 64]);
+        let mut block = [0u8; 64];
+        for (i, w) in st.iter().enumerate() {
+            block[4 * i..4 * i + 4].copy_from_slice(&w.to_be_bytes());
+        }
+        block[20] = 0x80;
+        block[56..].copy_from_slice(&((64u64 + 20) * 8).to_be_bytes());
+        let mut st = self.outer;
+        sha1_blocks(&mut st, &block);
+        let mut out = [0u8; 20];
+        for (i, w) in st.iter().enumerate() {
+            out[4 * i..4 * i + 4].copy_from_slice(&w.to_be_bytes());
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hmac::Mac;
+
+    #[test]
+    fn hmac_matches_the_reference_for_every_length() {
+        // RFC 2202 test case 2.
+        let h = RustCryptoHmac::new(b"Jefe");
+        let t = h.tag(b"what do ya want ", b"for nothing?");
+        assert_eq!(hex::encode(t), "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+        for key_len in [20usize, 64, 80] {
+            let key: Vec<u8> = (0..key_len as u8).collect();
+            let h = RustCryptoHmac::new(&key);
+            for len in 0..200usize {
+                let data: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+                for split in [0, len / 2, len] {
+                    let mut r = <hmac::Hmac<sha1::Sha1> as Mac>::new_from_slice(&key).unwrap();
+                    r.update(&data);
+                    let want: [u8; 20] = r.finalize().into_bytes().into();
+                    let (x, y) = data.split_at(split);
+                    if y.len() <= 64 {
+                        assert_eq!(h.tag(x, y), want, "key {key_len} len {len} split {split}");
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 use subtle::ConstantTimeEq;
 
 use super::backend::{Aead, CtrCipher, RingGcm, RustCryptoCtr, RustCryptoHmac, Sha1Mac};
-use super::kdf::{derive, Label};
+use super::kdf::{Kdf, Label};
 use super::replay::{ReplayCheck, ReplayWindow};
 use super::{MasterKey, SrtpConfig, SrtpError, SrtpProfile, MAX_MKI_LEN};
 use crate::rtp::{be16, be32, rtp_header_len};
@@ -67,7 +67,7 @@ impl Transform {
         }
     }
 
-    fn new(profile: SrtpProfile, mk: &MasterKey, rtcp: bool) -> Result<Self, SrtpError> {
+    fn new(profile: SrtpProfile, kdf: &Kdf, rtcp: bool) -> Result<Self, SrtpError> {
         let (le, la, ls) = if rtcp {
             (Label::RtcpEncryption, Label::RtcpAuth, Label::RtcpSalt)
         } else {
@@ -75,22 +75,22 @@ impl Transform {
         };
         let mut key = zeroize::Zeroizing::new([0u8; 32]);
         let key = &mut key[..profile.key_len()];
-        derive(mk.key(), mk.salt(), le, key);
+        kdf.derive(le, key);
         let bad = SrtpError::InvalidKey {
             reason: "session key rejected by the cipher",
         };
         if profile.is_aead() {
             let mut salt = [0u8; 12];
-            derive(mk.key(), mk.salt(), ls, &mut salt);
+            kdf.derive(ls, &mut salt);
             Ok(Transform::Gcm {
                 aead: RingGcm::new(key).ok_or(bad)?,
                 salt,
             })
         } else {
             let mut salt = [0u8; 14];
-            derive(mk.key(), mk.salt(), ls, &mut salt);
+            kdf.derive(ls, &mut salt);
             let mut auth = zeroize::Zeroizing::new([0u8; 20]);
-            derive(mk.key(), mk.salt(), la, &mut auth[..]);
+            kdf.derive(la, &mut auth[..]);
             Ok(Transform::Cm {
                 ctr: RustCryptoCtr::new(key).ok_or(bad)?,
                 mac: RustCryptoHmac::new(&auth[..]),
@@ -247,11 +247,14 @@ impl SrtpContext {
             let mut mki = [0u8; MAX_MKI_LEN];
             mki[..mki_len].copy_from_slice(mk.mki());
             let life = mk.lifetime();
+            let kdf = Kdf::new(mk.key(), mk.salt()).ok_or(SrtpError::InvalidKey {
+                reason: "master key length",
+            })?;
             derived.push(SessionKeys {
                 mki,
                 mki_len,
-                rtp: Transform::new(profile, mk, false)?,
-                rtcp: Transform::new(profile, mk, true)?,
+                rtp: Transform::new(profile, &kdf, false)?,
+                rtcp: Transform::new(profile, &kdf, true)?,
                 srtp_limit: life.unwrap_or(SRTP_MAX_PACKETS).min(SRTP_MAX_PACKETS),
                 srtcp_limit: life.unwrap_or(SRTCP_MAX_PACKETS).min(SRTCP_MAX_PACKETS),
                 srtp_count: 0,

@@ -1,7 +1,7 @@
 //! SRTP key derivation (RFC 3711 §4.3, AES-CM PRF; RFC 6188 for AES-256;
 //! RFC 7714 §11 for the 96-bit GCM salt), key derivation rate 0.
 
-use super::backend::aes_encrypt_blocks;
+use super::backend::AesBlock;
 
 /// Key derivation labels (RFC 3711 §4.3.1/§4.3.2).
 #[derive(Debug, Clone, Copy)]
@@ -15,23 +15,48 @@ pub(crate) enum Label {
     RtcpSalt = 5,
 }
 
-/// Derives `out.len()` octets for `label` from the master key and salt.
-/// A 12-octet (GCM) master salt is placed in the upper 96 bits of the
-/// 112-bit salt field, followed by two zero octets, as libsrtp does.
-pub(crate) fn derive(master_key: &[u8], master_salt: &[u8], label: Label, out: &mut [u8]) {
-    let mut x = [0u8; 16];
-    x[..master_salt.len().min(14)].copy_from_slice(&master_salt[..master_salt.len().min(14)]);
-    // key_id = label || index DIV kdr (48 bits, zero), right-aligned in 112 bits.
-    x[7] ^= label as u8;
-    let nblocks = out.len().div_ceil(16);
-    let mut blocks = [[0u8; 16]; 6];
-    for (i, b) in blocks.iter_mut().enumerate().take(nblocks) {
-        *b = x;
-        b[14..16].copy_from_slice(&(i as u16).to_be_bytes());
+/// The AES-CM PRF keyed with one master key; the key schedule is expanded
+/// once for all six labels.
+pub(crate) struct Kdf {
+    aes: AesBlock,
+    x: [u8; 16],
+}
+
+impl Kdf {
+    /// A 12-octet (GCM) master salt is placed in the upper 96 bits of the
+    /// 112-bit salt field, followed by two zero octets, as libsrtp does.
+    pub(crate) fn new(master_key: &[u8], master_salt: &[u8]) -> Option<Self> {
+        let mut x = [0u8; 16];
+        let n = master_salt.len().min(14);
+        x[..n].copy_from_slice(&master_salt[..n]);
+        Some(Kdf {
+            aes: AesBlock::new(master_key)?,
+            x,
+        })
     }
-    aes_encrypt_blocks(master_key, &mut blocks[..nblocks]);
-    for (i, chunk) in out.chunks_mut(16).enumerate() {
-        chunk.copy_from_slice(&blocks[i][..chunk.len()]);
+
+    /// Derives `out.len()` (at most 96) octets for `label`.
+    pub(crate) fn derive(&self, label: Label, out: &mut [u8]) {
+        let mut x = self.x;
+        // key_id = label || index DIV kdr (48 bits, zero), right-aligned in 112 bits.
+        x[7] ^= label as u8;
+        let nblocks = out.len().div_ceil(16).min(6);
+        let mut blocks = [[0u8; 16]; 6];
+        for (i, b) in blocks.iter_mut().enumerate().take(nblocks) {
+            *b = x;
+            b[14..16].copy_from_slice(&(i as u16).to_be_bytes());
+        }
+        self.aes.encrypt_blocks(&mut blocks[..nblocks]);
+        for (i, chunk) in out.chunks_mut(16).take(nblocks).enumerate() {
+            chunk.copy_from_slice(&blocks[i][..chunk.len()]);
+        }
+        zeroize::Zeroize::zeroize(&mut blocks);
+        zeroize::Zeroize::zeroize(&mut x);
     }
-    zeroize::Zeroize::zeroize(&mut blocks);
+}
+
+impl Drop for Kdf {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.x);
+    }
 }
