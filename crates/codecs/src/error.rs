@@ -56,6 +56,9 @@ pub enum CodecError {
         /// The packet time in milliseconds.
         ptime_ms: u32,
     },
+    /// Not a DTMF digit (`0-9 * # A-D`).
+    #[error("{0:?} is not a DTMF digit")]
+    DtmfDigit(char),
     /// The Opus library reported an error.
     #[error("opus: {0}")]
     Opus(String),

@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 mod codec;
+pub mod dtmf;
 mod error;
 pub mod g711;
 pub mod g722;
