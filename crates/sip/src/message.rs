@@ -268,11 +268,13 @@ impl Message {
         let first = it.next().ok_or_else(|| {
             ParseError::in_header(ParseErrorKind::MissingHeader, 0, H::NAME.as_str())
         })??;
-        if let Some(next) = it.next() {
-            let offset = match next {
-                Ok(_) => 0,
-                Err(e) => e.offset,
-            };
+        if it.next().is_some() {
+            let offset = self
+                .fields
+                .iter()
+                .filter(|f| f.name == H::NAME)
+                .nth(1)
+                .map_or(0, |f| f.value.offset());
             return Err(ParseError::in_header(
                 ParseErrorKind::DuplicateHeader,
                 offset,

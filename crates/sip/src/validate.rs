@@ -48,9 +48,13 @@ impl Message {
         let cseq = self.single::<CSeq>()?;
         if let Some(m) = self.method() {
             if m.as_str() != cseq.method {
+                let at = self
+                    .headers()
+                    .find(|h| h.name == CSeq::NAME)
+                    .map_or(0, |h| h.offset);
                 return Err(ParseError::in_header(
                     ParseErrorKind::CSeqMethodMismatch,
-                    0,
+                    at,
                     "CSeq",
                 ));
             }
@@ -67,5 +71,106 @@ impl Message {
         check_all::<Require>(self)?;
         check_all::<ProxyRequire>(self)?;
         Ok(())
+    }
+}
+
+/// Parses one value of a known header with its typed parser.
+fn check_value(name: crate::HeaderName, v: &str) -> Result<(), crate::ValueError> {
+    use crate::headers::*;
+    use crate::HeaderName as N;
+    fn p<'a, H: TypedHeader<'a>>(v: &'a str) -> Result<(), crate::ValueError> {
+        H::parse(v).map(|_| ())
+    }
+    match name {
+        N::Via => p::<Via>(v),
+        N::From => p::<From>(v),
+        N::To => p::<To>(v),
+        N::CallId => p::<CallId>(v),
+        N::CSeq => p::<CSeq>(v),
+        N::MaxForwards => p::<MaxForwards>(v),
+        N::Contact => p::<Contact>(v),
+        N::Route => p::<Route>(v),
+        N::RecordRoute => p::<RecordRoute>(v),
+        N::Path => p::<Path>(v),
+        N::ServiceRoute => p::<ServiceRoute>(v),
+        N::ContentType => p::<ContentType>(v),
+        N::Accept => p::<Accept>(v),
+        N::ContentLength => p::<ContentLength>(v),
+        N::ContentDisposition => p::<ContentDisposition>(v),
+        N::Expires => p::<Expires>(v),
+        N::MinExpires => p::<MinExpires>(v),
+        N::WwwAuthenticate => p::<WwwAuthenticate>(v),
+        N::ProxyAuthenticate => p::<ProxyAuthenticate>(v),
+        N::Authorization => p::<Authorization>(v),
+        N::ProxyAuthorization => p::<ProxyAuthorization>(v),
+        N::Allow => p::<Allow>(v),
+        N::Supported => p::<Supported>(v),
+        N::Require => p::<Require>(v),
+        N::Unsupported => p::<Unsupported>(v),
+        N::ProxyRequire => p::<ProxyRequire>(v),
+        N::RSeq => p::<RSeq>(v),
+        N::RAck => p::<RAck>(v),
+        N::SessionExpires => p::<SessionExpires>(v),
+        N::MinSe => p::<MinSe>(v),
+        N::Event => p::<Event>(v),
+        N::SubscriptionState => p::<SubscriptionState>(v),
+        N::ReferTo => p::<ReferTo>(v),
+        N::ReferredBy => p::<ReferredBy>(v),
+        N::Replaces => p::<Replaces>(v),
+        N::PAssertedIdentity => p::<PAssertedIdentity>(v),
+        N::PPreferredIdentity => p::<PPreferredIdentity>(v),
+        N::Privacy => p::<Privacy>(v),
+        N::Diversion => p::<Diversion>(v),
+        N::HistoryInfo => p::<HistoryInfo>(v),
+        N::Reason => p::<Reason>(v),
+        N::RetryAfter => p::<RetryAfter>(v),
+        N::UserAgent => p::<UserAgent>(v),
+        N::Server => p::<Server>(v),
+        N::Timestamp => p::<Timestamp>(v),
+        N::Warning => p::<Warning>(v),
+        N::ReplyTo => p::<ReplyTo>(v),
+        _ => Ok(()),
+    }
+}
+
+impl Message {
+    /// Reads every value of every header that has a typed form (list
+    /// headers element by element) and returns how many were read, or the
+    /// first one that is malformed. Stricter than [`Message::validate`],
+    /// which only looks at the headers a transaction needs.
+    pub fn check_all_headers(&self) -> Result<usize, ParseError> {
+        let mut n = 0;
+        for h in self.headers() {
+            if h.name == crate::HeaderName::Other {
+                continue;
+            }
+            let fail = |e: crate::ValueError, at: usize| {
+                ParseError::in_header(ParseErrorKind::InvalidHeader(e), at + e.at, h.name.as_str())
+            };
+            if h.name.is_list() {
+                if h.value.is_empty() {
+                    continue;
+                }
+                let base = h.value.as_ptr() as usize;
+                for item in crate::text::CommaList::new(h.value) {
+                    let item = item.map_err(|_| {
+                        fail(
+                            crate::ValueError::new("unterminated quoted string", 0),
+                            h.offset,
+                        )
+                    })?;
+                    let at = h.offset + (item.as_ptr() as usize - base);
+                    if item.is_empty() {
+                        return Err(fail(crate::ValueError::new("empty list element", 0), at));
+                    }
+                    check_value(h.name, item).map_err(|e| fail(e, at))?;
+                    n += 1;
+                }
+            } else {
+                check_value(h.name, h.value).map_err(|e| fail(e, h.offset))?;
+                n += 1;
+            }
+        }
+        Ok(n)
     }
 }

@@ -125,3 +125,49 @@ fn debug_hides_credentials() {
     assert!(!d.contains("6629fae4"));
     assert!(d.contains("INVITE"));
 }
+
+#[test]
+fn canonical_form_ignores_spelling() {
+    let a = Message::parse(Bytes::from_static(
+        b"INVITE sip:Bob@EXAMPLE.com;transport=UDP;lr SIP/2.0\r\n\
+Via: SIP/2.0/UDP host.example.com:5060;rport;branch=z9hG4bK1\r\n\
+From: \"Alice\" <sip:alice@example.com>;tag=1\r\n\
+To: <sip:bob@example.com>\r\n\
+Call-ID: x@y\r\n\
+CSeq: 1 INVITE\r\n\
+Contact: <sip:%61lice@host>;expires=60, <sip:b@c>\r\n\
+Content-Length: 0\r\n\r\n",
+    ))
+    .unwrap();
+    let b = Message::parse(Bytes::from_static(
+        b"INVITE sip:Bob@example.COM;lr;transport=udp SIP/2.0\r\n\
+v: SIP / 2.0 / udp HOST.example.com : 5060 ; branch=z9hG4bK1 ; rport\r\n\
+f: Alice <sip:alice@example.com> ; tag = 1\r\n\
+t: sip:bob@example.com\r\n\
+i: x@y\r\n\
+cseq:\r\n 1 INVITE\r\n\
+m: <sip:alice@host>;expires=60\r\n\
+M: <sip:b@c>\r\n\
+l: 0\r\n\r\n",
+    ))
+    .unwrap();
+    assert_eq!(a.canonical_lines(), b.canonical_lines());
+    let c = Message::parse(Bytes::from_static(
+        b"INVITE sip:Bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP host.example.com:5060;branch=z9hG4bK1\r\n\r\n",
+    ))
+    .unwrap();
+    assert_ne!(a.canonical_lines(), c.canonical_lines());
+}
+
+#[test]
+fn check_all_headers_finds_bad_optional_headers() {
+    let m = Message::parse(Bytes::from_static(
+        b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: 1\r\nCSeq: 1 OPTIONS\r\nRSeq: x\r\nSupported: timer, 100rel\r\n\r\n",
+    ))
+    .unwrap();
+    m.validate().unwrap();
+    let e = m.check_all_headers().unwrap_err();
+    assert_eq!(e.header, Some("RSeq"));
+    let raw = b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: 1\r\nCSeq: 1 OPTIONS\r\nRSeq: x\r\n\r\n";
+    assert_eq!(&raw[e.offset..e.offset + 1], b"x");
+}
