@@ -15,6 +15,7 @@
 pub mod demux;
 pub mod dtmf;
 pub mod error;
+pub mod jitter;
 pub mod rtcp;
 pub mod rtp;
 pub mod srtp;

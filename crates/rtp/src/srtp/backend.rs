@@ -195,36 +195,6 @@ impl Sha1Mac for RustCryptoHmac {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use hmac::Mac;
-
-    #[test]
-    fn hmac_matches_the_reference_for_every_length() {
-        // RFC 2202 test case 2.
-        let h = RustCryptoHmac::new(b"Jefe");
-        let t = h.tag(b"what do ya want ", b"for nothing?");
-        assert_eq!(hex::encode(t), "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
-        for key_len in [20usize, 64, 80] {
-            let key: Vec<u8> = (0..key_len as u8).collect();
-            let h = RustCryptoHmac::new(&key);
-            for len in 0..200usize {
-                let data: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
-                for split in [0, len / 2, len] {
-                    let mut r = <hmac::Hmac<sha1::Sha1> as Mac>::new_from_slice(&key).unwrap();
-                    r.update(&data);
-                    let want: [u8; 20] = r.finalize().into_bytes().into();
-                    let (x, y) = data.split_at(split);
-                    if y.len() <= 64 {
-                        assert_eq!(h.tag(x, y), want, "key {key_len} len {len} split {split}");
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// AES-GCM on ring.
 pub(crate) struct RingGcm(ring::aead::LessSafeKey);
 
@@ -265,5 +235,35 @@ impl Aead for RingGcm {
         self.0
             .open_in_place_separate_tag(n, ring::aead::Aad::from(aad), t, data, 0..)
             .is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hmac::Mac;
+
+    #[test]
+    fn hmac_matches_the_reference_for_every_length() {
+        // RFC 2202 test case 2.
+        let h = RustCryptoHmac::new(b"Jefe");
+        let t = h.tag(b"what do ya want ", b"for nothing?");
+        assert_eq!(hex::encode(t), "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+        for key_len in [20usize, 64, 80] {
+            let key: Vec<u8> = (0..key_len as u8).collect();
+            let h = RustCryptoHmac::new(&key);
+            for len in 0..200usize {
+                let data: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+                for split in [0, len / 2, len] {
+                    let mut r = <hmac::Hmac<sha1::Sha1> as Mac>::new_from_slice(&key).unwrap();
+                    r.update(&data);
+                    let want: [u8; 20] = r.finalize().into_bytes().into();
+                    let (x, y) = data.split_at(split);
+                    if y.len() <= 64 {
+                        assert_eq!(h.tag(x, y), want, "key {key_len} len {len} split {split}");
+                    }
+                }
+            }
+        }
     }
 }
