@@ -4,7 +4,7 @@
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use heron_sip_auth::{
     parse_challenges, parse_credentials, Algorithm, ChallengeHeader, Challenges, Credentials,
-    DigestClient, Request,
+    DigestClient, DigestServer, Request, ServerConfig, StaticCredentials,
 };
 use rand_core::{impls, RngCore};
 
@@ -51,6 +51,25 @@ fn bench(c: &mut Criterion) {
             b.iter(|| parse_credentials(black_box(&answer)).unwrap())
         });
     }
+    let mut cfg = ServerConfig::new("pbx.example.com");
+    cfg.algorithms = vec![Algorithm::SHA_256];
+    let mut server = DigestServer::new(cfg, b"bench key material");
+    let users = StaticCredentials::new().with("1001", "secret");
+    let req = Request::new("REGISTER", "sip:pbx.example.com");
+    let mut rng = Counter(7);
+    c.bench_function("server_challenge_and_verify_SHA-256", |b| {
+        b.iter(|| {
+            let mut ch = Challenges::new();
+            for v in server.challenge_values(1_700_000_000, false, &mut rng) {
+                ch.add(ChallengeHeader::WwwAuthenticate, &v).unwrap();
+            }
+            let mut client = DigestClient::new([Credentials::new("1001", "secret")]);
+            let a = client.respond(&ch, &req, &mut rng).unwrap();
+            server
+                .verify(&req, &a[0].value, 1_700_000_000, &users)
+                .unwrap()
+        })
+    });
 }
 
 criterion_group!(benches, bench);

@@ -8,6 +8,9 @@
 //!   verifies credentials in constant time, reports stale nonces and rejects
 //!   nonce-count replays.
 //!
+//! - With the `sip` feature (on by default), [`sip`] reads challenges from a
+//!   `heron_sip::Message`, adds answers to it and verifies a request.
+//!
 //! The core works on header *values* as `&str` and never reads the clock or
 //! the OS RNG: time is passed in, randomness comes from an injected
 //! [`rand_core::RngCore`].

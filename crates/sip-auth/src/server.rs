@@ -106,7 +106,7 @@ pub struct ServerConfig {
     /// An opaque value clients must echo.
     pub opaque: Option<String>,
     /// Upper bound on nonces whose counts are tracked; past it the oldest
-    /// nonces are declared stale early.
+    /// half of the nonces are declared stale early.
     pub max_tracked_nonces: usize,
 }
 
@@ -390,20 +390,17 @@ impl DigestServer {
         if self.seen.len() >= self.config.max_tracked_nonces {
             self.prune(now);
         }
-        while self.seen.len() >= self.config.max_tracked_nonces.max(1) {
-            // Evict the oldest nonce and declare everything issued up to it
-            // stale, so its counts can never be replayed.
-            let Some((oldest, ts)) = self
-                .seen
-                .iter()
-                .min_by_key(|(_, w)| w.issued)
-                .map(|(k, w)| (k.clone(), w.issued))
-            else {
-                break;
-            };
-            self.seen.remove(&oldest);
-            self.floor = Some(self.floor.map_or(ts, |f| f.max(ts)));
-            if issued <= ts {
+        if self.seen.len() >= self.config.max_tracked_nonces.max(1) {
+            // Evict the older half at once (amortised cost stays low under a
+            // flood of fresh nonces) and declare everything issued up to the
+            // cut stale, so evicted counts can never be replayed.
+            let mut times: Vec<u64> = self.seen.values().map(|w| w.issued).collect();
+            let mid = (times.len() - 1) / 2;
+            let (_, cut, _) = times.select_nth_unstable(mid);
+            let cut = *cut;
+            self.seen.retain(|_, w| w.issued > cut);
+            self.floor = Some(self.floor.map_or(cut, |f| f.max(cut)));
+            if issued <= cut {
                 return Err(VerifyError::Stale);
             }
         }

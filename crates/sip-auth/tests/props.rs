@@ -74,7 +74,12 @@ proptest! {
         let mut ch = Challenges::new();
         if ch.add(ChallengeHeader::ProxyAuthenticate, &s).is_ok() {
             let mut client = DigestClient::new([Credentials::new("u", "p")]);
-            let _ = client.respond(&ch, &Request::new("INVITE", "sip:x"), &mut TestRng(0));
+            if let Ok(answers) = client.respond(&ch, &Request::new("INVITE", "sip:x"), &mut TestRng(0)) {
+                // What we write, we read back.
+                for a in answers {
+                    prop_assert!(parse_credentials(&a.value).is_ok(), "{}", a.value);
+                }
+            }
         }
     }
 
