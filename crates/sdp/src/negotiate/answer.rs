@@ -314,6 +314,8 @@ pub(crate) fn build_answer<R: RngCore + ?Sized>(
     let media = accepted.ok_or_else(|| first_error.unwrap_or(NegotiationError::NoAudio))?;
     let mut sdp = SessionDescription::new(origin);
     sdp.connection = Some(Connection::new(caps.address));
+    // RFC 3264 §6: the answer's t= equals the offer's.
+    sdp.timings = offer.timings.clone();
     sdp.media = sections;
     Ok((sdp, media))
 }
