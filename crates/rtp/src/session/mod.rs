@@ -1,0 +1,730 @@
+//! The sans-IO media session: one call's RTP/RTCP (optionally SRTP) on one
+//! UDP port pair, with symmetric-RTP latching, the jitter buffer, RFC 4733
+//! events and the RFC 3550 RTCP timer. It owns no socket and reads no clock:
+//! feed it datagrams and the time, take datagrams and events out.
+
+mod config;
+
+pub use config::{Direction, Latching, MediaSecurity, PayloadFormat, SessionConfig, SrtpKeys};
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use rand_core::RngCore;
+
+use crate::demux::{classify, PacketKind};
+use crate::dtmf::{DtmfError, DtmfEvent, DtmfReceiver, DtmfSender};
+use crate::jitter::{JitterBuffer, JitterStats, Playout};
+use crate::rtcp::{ReportBlock, RtcpCompound, RtcpPacket, RtcpWriter, SenderInfo};
+use crate::rtp::{RtpHeader, RtpPacket};
+use crate::srtp::{SrtpContext, SrtpError, SrtpStats};
+use crate::stats::{ntp_middle32, round_trip_time, ReceiveStats};
+
+/// A media session operation failed.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The direction does not allow sending.
+    #[error("media direction {0:?} does not send")]
+    NotSending(Direction),
+    /// SRTP keys have not been handed over yet.
+    #[error("SRTP keys are not available yet")]
+    KeysPending,
+    /// The session was closed.
+    #[error("session closed")]
+    Closed,
+    /// The payload does not fit in a packet.
+    #[error("payload of {len} octets exceeds the packet limit")]
+    PayloadTooLarge {
+        /// Payload length.
+        len: usize,
+    },
+    /// No telephone-event payload type was negotiated.
+    #[error("no telephone-event payload type negotiated")]
+    NoTelephoneEvent,
+    /// DTMF request refused.
+    #[error(transparent)]
+    Dtmf(#[from] DtmfError),
+    /// SRTP failed (key exhausted or invalid keys).
+    #[error(transparent)]
+    Srtp(#[from] SrtpError),
+}
+
+/// What [`MediaSession::handle_datagram`] did with a datagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handled {
+    /// RTP or RTCP, processed (possibly dropped: see the stats).
+    Media,
+    /// Not RTP/RTCP (STUN, DTLS, ...): hand it to whoever handles that kind.
+    Other(PacketKind),
+}
+
+/// Something the session reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SessionEvent {
+    /// A complete key press received (RFC 4733).
+    Dtmf(DtmfEvent),
+    /// The peer's media comes from a new SSRC (e.g. after a transfer).
+    SourceChanged {
+        /// Previous SSRC, if any.
+        old: Option<u32>,
+        /// New SSRC.
+        new: u32,
+    },
+    /// Media is now sent to a new address (symmetric RTP latching).
+    RemoteAddressChanged(SocketAddr),
+    /// The peer reported on our stream (RTCP SR/RR).
+    RemoteReport {
+        /// Fraction of our packets lost, in 1/256.
+        fraction_lost: u8,
+        /// Cumulative packets lost.
+        cumulative_lost: i32,
+        /// Interarrival jitter in timestamp units.
+        jitter: u32,
+        /// Round-trip time, when the report references one of our SRs.
+        rtt: Option<Duration>,
+    },
+    /// The peer sent an RTCP BYE.
+    Bye {
+        /// The leaving SSRC.
+        ssrc: u32,
+    },
+    /// Periodic statistics, emitted with each RTCP report we send.
+    Stats(SessionStats),
+}
+
+/// Session counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionStats {
+    /// RTP packets sent.
+    pub packets_sent: u64,
+    /// RTP payload octets sent.
+    pub octets_sent: u64,
+    /// RTP packets received and accepted.
+    pub packets_received: u64,
+    /// RTP/RTCP packets dropped (malformed, unknown PT, SRTP failures, wrong direction).
+    pub packets_dropped: u64,
+    /// Packets lost, per RFC 3550 A.3, from the current source.
+    pub packets_lost: i64,
+    /// Interarrival jitter of the current source in timestamp units.
+    pub jitter: u32,
+    /// Last measured round-trip time.
+    pub rtt: Option<Duration>,
+    /// SRTP counters of the receive side.
+    pub srtp_rx: SrtpStats,
+    /// Jitter buffer state.
+    pub jitter_buffer: JitterStats,
+}
+
+struct Pending {
+    dest: SocketAddr,
+    buf: Vec<u8>,
+}
+
+struct Source {
+    ssrc: u32,
+    stats: ReceiveStats,
+    clock_rate: u32,
+}
+
+/// Seconds between 1900 (NTP) and 1970 (Unix).
+pub const NTP_UNIX_OFFSET: u64 = 2_208_988_800;
+
+/// Converts a time since the Unix epoch to a 64-bit NTP timestamp.
+pub fn ntp_from_unix(since_epoch: Duration) -> u64 {
+    let secs = since_epoch.as_secs() + NTP_UNIX_OFFSET;
+    let frac = (u64::from(since_epoch.subsec_nanos()) << 32) / 1_000_000_000;
+    (secs << 32) | frac
+}
+
+/// One call's media; see the module documentation.
+pub struct MediaSession {
+    cfg: SessionConfig,
+    rng: Box<dyn RngCore + Send>,
+    ssrc: u32,
+    seq: u16,
+    timestamp: u32,
+    marker_next: bool,
+    tx_srtp: Option<SrtpContext>,
+    rx_srtp: Option<SrtpContext>,
+    keys_pending: bool,
+    remote: SocketAddr,
+    remote_rtcp: SocketAddr,
+    latch_candidate: Option<(SocketAddr, u32)>,
+    jitter: JitterBuffer,
+    dtmf_tx: Option<DtmfSender>,
+    dtmf_event_ts: Option<u32>,
+    dtmf_rx: Option<DtmfReceiver>,
+    source: Option<Source>,
+    epoch: Instant,
+    ntp_epoch: u64,
+    last_sr: Option<(u32, Instant)>,
+    sent_since_report: bool,
+    next_rtcp: Instant,
+    outgoing: VecDeque<Pending>,
+    pool: Vec<Vec<u8>>,
+    events: VecDeque<SessionEvent>,
+    stats: SessionStats,
+    closed: bool,
+}
+
+impl std::fmt::Debug for MediaSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaSession")
+            .field("ssrc", &format_args!("{:08x}", self.ssrc))
+            .field("remote", &self.remote)
+            .field("direction", &self.cfg.direction)
+            .field("srtp", &self.tx_srtp.as_ref().map(|c| c.profile()))
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+fn contexts(k: &SrtpKeys) -> Result<(SrtpContext, SrtpContext), SrtpError> {
+    Ok((
+        SrtpContext::new(k.profile, &k.local, k.config)?,
+        SrtpContext::new(k.profile, &k.remote, k.config)?,
+    ))
+}
+
+impl MediaSession {
+    /// Creates a session. `now` and `ntp_now` (the wall clock as a 64-bit NTP
+    /// timestamp, see [`ntp_from_unix`]) anchor the RTCP sender reports; the
+    /// RNG provides the SSRC, initial sequence number and timestamp, and the
+    /// RTCP interval randomisation.
+    pub fn new(
+        cfg: SessionConfig,
+        now: Instant,
+        ntp_now: u64,
+        mut rng: Box<dyn RngCore + Send>,
+    ) -> Result<Self, SessionError> {
+        let (tx_srtp, rx_srtp, keys_pending) = match &cfg.security {
+            MediaSecurity::None => (None, None, false),
+            MediaSecurity::Srtp(k) => {
+                let (t, r) = contexts(k)?;
+                (Some(t), Some(r), false)
+            }
+            MediaSecurity::Pending => (None, None, true),
+        };
+        let ssrc = rng.next_u32();
+        let seq = (rng.next_u32() & 0x7fff) as u16;
+        let timestamp = rng.next_u32();
+        let spp = cfg.samples_per_packet();
+        let dtmf_tx = cfg
+            .telephone_event
+            .map(|_| DtmfSender::new(spp.min(0xffff) as u16));
+        let dtmf_rx = cfg.telephone_event.map(|f| DtmfReceiver::new(f.clock_rate));
+        let remote = cfg.remote_addr;
+        let remote_rtcp = cfg.remote_rtcp_addr.unwrap_or(remote);
+        let mut s = MediaSession {
+            jitter: JitterBuffer::new(cfg.jitter_config()),
+            rng,
+            ssrc,
+            seq,
+            timestamp,
+            marker_next: true,
+            tx_srtp,
+            rx_srtp,
+            keys_pending,
+            remote,
+            remote_rtcp,
+            latch_candidate: None,
+            dtmf_tx,
+            dtmf_event_ts: None,
+            dtmf_rx,
+            source: None,
+            epoch: now,
+            ntp_epoch: ntp_now,
+            last_sr: None,
+            sent_since_report: false,
+            next_rtcp: now,
+            outgoing: VecDeque::with_capacity(8),
+            pool: Vec::with_capacity(8),
+            events: VecDeque::with_capacity(8),
+            stats: SessionStats::default(),
+            closed: false,
+            cfg,
+        };
+        // RFC 3550 §6.3.6: the first report after half the minimum interval.
+        s.next_rtcp = now + s.rtcp_delay() / 2;
+        Ok(s)
+    }
+
+    /// Our SSRC.
+    pub fn ssrc(&self) -> u32 {
+        self.ssrc
+    }
+
+    /// Where RTP is sent now (follows latching).
+    pub fn remote_addr(&self) -> SocketAddr {
+        self.remote
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SessionConfig {
+        &self.cfg
+    }
+
+    /// Current counters.
+    pub fn stats(&self) -> SessionStats {
+        let mut s = self.stats;
+        if let Some(src) = &self.source {
+            s.packets_lost = src.stats.lost();
+            s.jitter = src.stats.jitter();
+        }
+        s.srtp_rx = self.rx_srtp.as_ref().map(|c| c.stats()).unwrap_or_default();
+        s.jitter_buffer = self.jitter.stats();
+        s
+    }
+
+    /// Installs (or replaces) the SRTP keys, e.g. when DTLS-SRTP finishes or
+    /// an SDES re-offer re-keys. Media flows from the next packet on.
+    pub fn set_srtp_keys(&mut self, keys: &SrtpKeys) -> Result<(), SessionError> {
+        let (t, r) = contexts(keys)?;
+        self.tx_srtp = Some(t);
+        self.rx_srtp = Some(r);
+        self.keys_pending = false;
+        Ok(())
+    }
+
+    /// Changes the media direction (hold/resume by re-INVITE).
+    pub fn set_direction(&mut self, d: Direction) {
+        if !self.cfg.direction.sends() && d.sends() {
+            self.marker_next = true;
+        }
+        self.cfg.direction = d;
+    }
+
+    fn rtcp_delay(&mut self) -> Duration {
+        // RFC 3550 §6.3.1: randomise to [0.5, 1.5] × Td and divide by
+        // e − 3/2 to compensate for the timer reconsideration.
+        let r = f64::from(self.rng.next_u32()) / f64::from(u32::MAX);
+        self.cfg.rtcp_interval.mul_f64((0.5 + r) / 1.218_281_83)
+    }
+
+    fn ntp_at(&self, now: Instant) -> u64 {
+        self.ntp_epoch.wrapping_add(
+            ntp_from_unix(now.saturating_duration_since(self.epoch)) - (NTP_UNIX_OFFSET << 32),
+        )
+    }
+
+    fn take_buf(&mut self) -> Vec<u8> {
+        let mut b = self.pool.pop().unwrap_or_default();
+        b.clear();
+        b.resize(self.cfg.max_packet + 64, 0);
+        b
+    }
+
+    fn queue(&mut self, dest: SocketAddr, buf: Vec<u8>) {
+        self.outgoing.push_back(Pending { dest, buf });
+    }
+
+    /// Sends one encoded frame; the media timestamp then advances by
+    /// `timestamp_step` (the frame's duration in clock units). While a DTMF
+    /// event is being sent, the event packet goes out instead of the audio.
+    pub fn send_frame(&mut self, payload: &[u8], timestamp_step: u32) -> Result<(), SessionError> {
+        if self.closed {
+            return Err(SessionError::Closed);
+        }
+        if !self.cfg.direction.sends() {
+            return Err(SessionError::NotSending(self.cfg.direction));
+        }
+        if self.keys_pending {
+            return Err(SessionError::KeysPending);
+        }
+        let ts = self.timestamp;
+        self.timestamp = self.timestamp.wrapping_add(timestamp_step);
+        if let (Some(tx), Some(te)) = (self.dtmf_tx.as_mut(), self.cfg.telephone_event) {
+            if let Some(p) = tx.poll() {
+                if p.start {
+                    self.dtmf_event_ts = Some(ts);
+                }
+                let ets = self.dtmf_event_ts.unwrap_or(ts);
+                if p.last {
+                    self.dtmf_event_ts = None;
+                    self.marker_next = true;
+                }
+                return self.send_rtp(te.payload_type, p.start, ets, &p.payload.to_bytes());
+            }
+        }
+        let marker = std::mem::take(&mut self.marker_next);
+        self.send_rtp(self.cfg.send_payload_type, marker, ts, payload)
+    }
+
+    /// Skips `samples` of media time without sending (silence suppression);
+    /// the next frame carries the marker bit as a talkspurt start.
+    pub fn skip(&mut self, samples: u32) {
+        self.timestamp = self.timestamp.wrapping_add(samples);
+        self.marker_next = true;
+    }
+
+    /// Queues a key press of `duration` as RFC 4733 events, sent in place
+    /// of the next frames.
+    pub fn send_dtmf(
+        &mut self,
+        digit: char,
+        duration: Duration,
+        volume: u8,
+    ) -> Result<(), SessionError> {
+        let te = self
+            .cfg
+            .telephone_event
+            .ok_or(SessionError::NoTelephoneEvent)?;
+        let units = (duration.as_nanos() * u128::from(te.clock_rate) / 1_000_000_000)
+            .min(u128::from(u32::MAX)) as u32;
+        let tx = self
+            .dtmf_tx
+            .as_mut()
+            .ok_or(SessionError::NoTelephoneEvent)?;
+        tx.send(digit, units, volume)?;
+        Ok(())
+    }
+
+    fn send_rtp(
+        &mut self,
+        pt: u8,
+        marker: bool,
+        ts: u32,
+        payload: &[u8],
+    ) -> Result<(), SessionError> {
+        if payload.len() + 12 > self.cfg.max_packet {
+            return Err(SessionError::PayloadTooLarge { len: payload.len() });
+        }
+        let mut buf = self.take_buf();
+        let hdr = RtpHeader {
+            marker,
+            payload_type: pt,
+            sequence_number: self.seq,
+            timestamp: ts,
+            ssrc: self.ssrc,
+            ..Default::default()
+        };
+        let n = hdr.write(&mut buf).map_err(SrtpError::from)?;
+        buf[n..n + payload.len()].copy_from_slice(payload);
+        let mut len = n + payload.len();
+        if let Some(tx) = self.tx_srtp.as_mut() {
+            match tx.protect_rtp(&mut buf, len) {
+                Ok(l) => len = l,
+                Err(e) => {
+                    self.pool.push(buf);
+                    return Err(e.into());
+                }
+            }
+        }
+        buf.truncate(len);
+        self.seq = self.seq.wrapping_add(1);
+        self.stats.packets_sent += 1;
+        self.stats.octets_sent += payload.len() as u64;
+        self.sent_since_report = true;
+        let dest = self.remote;
+        self.queue(dest, buf);
+        Ok(())
+    }
+
+    /// Handles one received datagram from `src`. The buffer is decrypted in
+    /// place.
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        src: SocketAddr,
+        datagram: &mut [u8],
+    ) -> Handled {
+        match classify(datagram) {
+            PacketKind::Rtp => {
+                if !self.handle_rtp(now, src, datagram) {
+                    self.stats.packets_dropped += 1;
+                }
+                Handled::Media
+            }
+            PacketKind::Rtcp => {
+                if !self.handle_rtcp(now, datagram) {
+                    self.stats.packets_dropped += 1;
+                }
+                Handled::Media
+            }
+            other => Handled::Other(other),
+        }
+    }
+
+    fn latch(&mut self, src: SocketAddr, authenticated: bool) {
+        if !self.cfg.latching.enabled || src == self.remote {
+            self.latch_candidate = None;
+            return;
+        }
+        let needed = if authenticated {
+            1
+        } else {
+            self.cfg.latching.plain_rtp_packets.max(1)
+        };
+        let count = match self.latch_candidate {
+            Some((a, n)) if a == src => n + 1,
+            _ => 1,
+        };
+        if count >= needed {
+            self.latch_candidate = None;
+            self.remote = src;
+            if self.cfg.remote_rtcp_addr.is_none() {
+                self.remote_rtcp = src;
+            }
+            self.events
+                .push_back(SessionEvent::RemoteAddressChanged(src));
+        } else {
+            self.latch_candidate = Some((src, count));
+        }
+    }
+
+    fn handle_rtp(&mut self, now: Instant, src: SocketAddr, datagram: &mut [u8]) -> bool {
+        if self.keys_pending || datagram.len() > self.cfg.max_packet + 64 {
+            return false;
+        }
+        let len = match self.rx_srtp.as_mut() {
+            Some(rx) => match rx.unprotect_rtp(datagram) {
+                Ok(n) => n,
+                Err(_) => return false,
+            },
+            None => datagram.len(),
+        };
+        let Ok(p) = RtpPacket::parse(&datagram[..len]) else {
+            return false;
+        };
+        let secure = self.rx_srtp.is_some();
+        let pt = p.payload_type();
+        let is_event = self
+            .cfg
+            .telephone_event
+            .is_some_and(|t| t.payload_type == pt);
+        let clock = if is_event {
+            self.cfg.telephone_event.map(|t| t.clock_rate)
+        } else {
+            self.cfg.clock_rate_of(pt)
+        };
+        let Some(clock_rate) = clock else {
+            return false;
+        };
+        self.latch(src, secure);
+        if !self.cfg.direction.receives() {
+            return false;
+        }
+        let ssrc = p.ssrc();
+        if self.source.as_ref().map(|s| s.ssrc) != Some(ssrc) {
+            let old = self.source.as_ref().map(|s| s.ssrc);
+            self.source = Some(Source {
+                ssrc,
+                stats: ReceiveStats::new(p.sequence_number()),
+                clock_rate,
+            });
+            self.events
+                .push_back(SessionEvent::SourceChanged { old, new: ssrc });
+        }
+        if let Some(s) = self.source.as_mut() {
+            s.stats.update_seq(p.sequence_number());
+            let arrival = (now.saturating_duration_since(self.epoch).as_nanos()
+                * u128::from(s.clock_rate)
+                / 1_000_000_000) as u32;
+            s.stats.update_jitter(p.timestamp(), arrival);
+        }
+        self.stats.packets_received += 1;
+        if is_event {
+            if let Some(rx) = self.dtmf_rx.as_mut() {
+                if let Ok(done) = rx.on_packet(now, p.timestamp(), p.payload()) {
+                    for e in done.into_iter().flatten() {
+                        self.events.push_back(SessionEvent::Dtmf(e));
+                    }
+                }
+            }
+            return true;
+        }
+        self.jitter.insert(
+            now,
+            ssrc,
+            p.sequence_number(),
+            p.timestamp(),
+            pt,
+            p.marker(),
+            p.payload(),
+        );
+        true
+    }
+
+    fn handle_rtcp(&mut self, now: Instant, datagram: &mut [u8]) -> bool {
+        if self.keys_pending {
+            return false;
+        }
+        let len = match self.rx_srtp.as_mut() {
+            Some(rx) => match rx.unprotect_rtcp(datagram) {
+                Ok(n) => n,
+                Err(_) => return false,
+            },
+            None => datagram.len(),
+        };
+        if RtcpCompound::validate(&datagram[..len]).is_err() {
+            return false;
+        }
+        let arrival_ntp = self.ntp_at(now);
+        for p in RtcpCompound::new(&datagram[..len]).flatten() {
+            let blocks = match p {
+                RtcpPacket::SenderReport(sr) => {
+                    self.last_sr = Some((ntp_middle32(sr.info.ntp_timestamp), now));
+                    Some(sr.report_blocks())
+                }
+                RtcpPacket::ReceiverReport(rr) => Some(rr.report_blocks()),
+                RtcpPacket::Bye(b) => {
+                    for ssrc in b.ssrcs() {
+                        self.events.push_back(SessionEvent::Bye { ssrc });
+                    }
+                    None
+                }
+                _ => None,
+            };
+            for b in blocks.into_iter().flatten().filter(|b| b.ssrc == self.ssrc) {
+                let rtt = round_trip_time(arrival_ntp, &b);
+                if rtt.is_some() {
+                    self.stats.rtt = rtt;
+                }
+                self.events.push_back(SessionEvent::RemoteReport {
+                    fraction_lost: b.fraction_lost,
+                    cumulative_lost: b.cumulative_lost,
+                    jitter: b.jitter,
+                    rtt,
+                });
+            }
+        }
+        true
+    }
+
+    /// The next frame for the decoder; call once per packet time.
+    pub fn pull_frame(&mut self) -> Playout<'_> {
+        self.jitter.pop()
+    }
+
+    fn report_block(&mut self, now: Instant) -> Option<ReportBlock> {
+        let (lsr, dlsr) = match self.last_sr {
+            Some((lsr, at)) => (
+                lsr,
+                (now.saturating_duration_since(at).as_nanos() * 65536 / 1_000_000_000) as u32,
+            ),
+            None => (0, 0),
+        };
+        let src = self.source.as_mut()?;
+        Some(src.stats.report_block(src.ssrc, lsr, dlsr))
+    }
+
+    fn send_rtcp(&mut self, now: Instant, bye: bool) {
+        if self.keys_pending {
+            return;
+        }
+        let mut buf = self.take_buf();
+        let block = self.report_block(now);
+        let blocks: &[ReportBlock] = match &block {
+            Some(b) => std::slice::from_ref(b),
+            None => &[],
+        };
+        let info = SenderInfo {
+            ntp_timestamp: self.ntp_at(now),
+            rtp_timestamp: self.timestamp,
+            packet_count: self.stats.packets_sent as u32,
+            octet_count: self.stats.octets_sent as u32,
+        };
+        let cname = std::mem::take(&mut self.cfg.cname);
+        let limit = buf.len() - 64;
+        let mut w = RtcpWriter::new(&mut buf[..limit]);
+        let r = if self.sent_since_report {
+            w.sender_report(self.ssrc, &info, blocks)
+        } else {
+            w.receiver_report(self.ssrc, blocks)
+        }
+        .and_then(|w| w.sdes_cname(self.ssrc, cname.as_bytes()))
+        .and_then(|w| {
+            if bye {
+                w.bye(&[self.ssrc], None)
+            } else {
+                Ok(w)
+            }
+        })
+        .map(|w| w.len());
+        self.cfg.cname = cname;
+        let Ok(mut len) = r else {
+            self.pool.push(buf);
+            return;
+        };
+        if let Some(tx) = self.tx_srtp.as_mut() {
+            match tx.protect_rtcp(&mut buf, len) {
+                Ok(l) => len = l,
+                Err(_) => {
+                    self.pool.push(buf);
+                    return;
+                }
+            }
+        }
+        buf.truncate(len);
+        self.sent_since_report = false;
+        let dest = self.remote_rtcp;
+        self.queue(dest, buf);
+        self.events.push_back(SessionEvent::Stats(self.stats()));
+    }
+
+    /// Runs the timers (RTCP reports, DTMF end detection).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.closed {
+            return;
+        }
+        if now >= self.next_rtcp {
+            self.send_rtcp(now, false);
+            self.next_rtcp = now + self.rtcp_delay();
+        }
+        if let Some(rx) = self.dtmf_rx.as_mut() {
+            if let Some(e) = rx.handle_timeout(now) {
+                self.events.push_back(SessionEvent::Dtmf(e));
+            }
+        }
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) should be called next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.closed {
+            return None;
+        }
+        let dtmf = self.dtmf_rx.as_ref().and_then(|r| r.poll_timeout());
+        Some(dtmf.map_or(self.next_rtcp, |d| d.min(self.next_rtcp)))
+    }
+
+    /// Copies the next datagram to send into `out`; returns its destination
+    /// and length. Datagrams longer than `out` are dropped.
+    pub fn poll_transmit(&mut self, out: &mut [u8]) -> Option<(SocketAddr, usize)> {
+        loop {
+            let p = self.outgoing.pop_front()?;
+            let n = p.buf.len();
+            let fits = n <= out.len();
+            if fits {
+                out[..n].copy_from_slice(&p.buf);
+            }
+            self.pool.push(p.buf);
+            if fits {
+                return Some((p.dest, n));
+            }
+        }
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<SessionEvent> {
+        self.events.pop_front()
+    }
+
+    /// Ends the session: queues an RTCP BYE (RFC 3550 §6.6); nothing is sent after.
+    pub fn close(&mut self, now: Instant) {
+        if !self.closed {
+            self.send_rtcp(now, true);
+            self.closed = true;
+        }
+    }
+
+    /// True after [`close`](Self::close).
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+}
+
+#[cfg(test)]
+mod tests;
