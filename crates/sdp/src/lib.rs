@@ -39,6 +39,8 @@ pub mod fmtp;
 pub mod model;
 pub mod negotiate;
 mod parse;
+#[cfg(test)]
+mod proptests;
 mod secret;
 pub mod testing;
 mod write;
