@@ -1,0 +1,133 @@
+//! SRTP protect/unprotect timing tool.
+//!
+//! ```sh
+//! cargo run --release -p heron-rtp --example srtp-bench -- \
+//!     --profile AES_CM_128_HMAC_SHA1_80 --payload 160 --packets 1000000 [--reps 5]
+//! ```
+//!
+//! Prints `protect_ns=… unprotect_ns=…`: the median over the repetitions of
+//! the mean time per packet. Every unprotect gets a fresh packet (a new
+//! sequence number, protected beforehand outside the timed region), as a
+//! receiver would see them.
+
+// A command-line tool: printing the result is its job.
+#![allow(clippy::print_stdout)]
+
+use heron_rtp::srtp::{MasterKey, SrtpConfig, SrtpContext, SrtpProfile};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+struct Args {
+    profile: SrtpProfile,
+    payload: usize,
+    packets: usize,
+    reps: usize,
+}
+
+fn parse() -> Result<Args, String> {
+    let mut a = Args {
+        profile: SrtpProfile::Aes128CmHmacSha1_80,
+        payload: 160,
+        packets: 1_000_000,
+        reps: 5,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let v = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--profile" => {
+                a.profile =
+                    SrtpProfile::from_name(&v).ok_or_else(|| format!("unknown profile {v}"))?
+            }
+            "--payload" => a.payload = v.parse().map_err(|e| format!("--payload: {e}"))?,
+            "--packets" => a.packets = v.parse().map_err(|e| format!("--packets: {e}"))?,
+            "--reps" => a.reps = v.parse().map_err(|e| format!("--reps: {e}"))?,
+            other => return Err(format!("unknown flag {other}")),
+        }
+    }
+    if a.payload > 1400 || a.packets == 0 || a.reps == 0 {
+        return Err("payload must be at most 1400, packets and reps positive".into());
+    }
+    Ok(a)
+}
+
+fn write_packet(buf: &mut [u8], seq: u16, payload: usize) -> usize {
+    buf[..12].copy_from_slice(&[0x80, 0, 0, 0, 0, 0, 0, 0, 0x5e, 0xc0, 0x0d, 0x01]);
+    buf[2..4].copy_from_slice(&seq.to_be_bytes());
+    buf[4..8].copy_from_slice(&(u32::from(seq) * 160).to_be_bytes());
+    buf[12..12 + payload].fill(0xd5);
+    12 + payload
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn main() -> ExitCode {
+    let a = match parse() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("srtp-bench: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let m: Vec<u8> = (0..a.profile.key_len() + a.profile.salt_len())
+        .map(|i| (i * 11) as u8)
+        .collect();
+    let key = MasterKey::from_key_salt(a.profile, &m).expect("key length matches the profile");
+    let stride = 12 + a.payload + 64;
+    let mut protect = Vec::new();
+    let mut unprotect = Vec::new();
+    for _ in 0..a.reps {
+        let mut tx = SrtpContext::new(a.profile, std::slice::from_ref(&key), SrtpConfig::default())
+            .expect("context");
+        let mut buf = vec![0u8; stride];
+        let mut seq = 0u16;
+        let start = Instant::now();
+        for _ in 0..a.packets {
+            let n = write_packet(&mut buf, seq, a.payload);
+            std::hint::black_box(tx.protect_rtp(&mut buf, n).expect("protect"));
+            seq = seq.wrapping_add(1);
+        }
+        protect.push(start.elapsed().as_nanos() as f64 / a.packets as f64);
+
+        let mut tx = SrtpContext::new(a.profile, std::slice::from_ref(&key), SrtpConfig::default())
+            .expect("context");
+        let mut rx = SrtpContext::new(a.profile, std::slice::from_ref(&key), SrtpConfig::default())
+            .expect("context");
+        const BATCH: usize = 4096;
+        let mut batch = vec![0u8; stride * BATCH];
+        let mut lens = vec![0usize; BATCH];
+        let mut timed = Duration::ZERO;
+        let mut seq = 0u16;
+        let mut left = a.packets;
+        while left > 0 {
+            let n = left.min(BATCH);
+            for (i, l) in lens.iter_mut().enumerate().take(n) {
+                let b = &mut batch[i * stride..(i + 1) * stride];
+                let len = write_packet(b, seq, a.payload);
+                *l = tx.protect_rtp(b, len).expect("protect");
+                seq = seq.wrapping_add(1);
+            }
+            let start = Instant::now();
+            for (i, l) in lens.iter().enumerate().take(n) {
+                let b = &mut batch[i * stride..i * stride + l];
+                std::hint::black_box(rx.unprotect_rtp(b).expect("unprotect"));
+            }
+            timed += start.elapsed();
+            left -= n;
+        }
+        unprotect.push(timed.as_nanos() as f64 / a.packets as f64);
+    }
+    println!(
+        "profile={} payload={} packets={} reps={} protect_ns={:.1} unprotect_ns={:.1}",
+        a.profile,
+        a.payload,
+        a.packets,
+        a.reps,
+        median(protect),
+        median(unprotect)
+    );
+    ExitCode::SUCCESS
+}
