@@ -26,7 +26,7 @@ impl Text {
         }
     }
 
-    fn offset(&self) -> usize {
+    pub(crate) fn offset(&self) -> usize {
         match self {
             Text::Span(s, _) => *s as usize,
             Text::Owned(_) => 0,

@@ -50,6 +50,9 @@ macro_rules! header_names {
                 if name.is_empty() {
                     return HeaderName::Other;
                 }
+                if let Some(n) = common_name(name) {
+                    return n;
+                }
                 let table = lookup_table();
                 for &candidate in &table[bucket(name.as_bytes())] {
                     if candidate.as_str().eq_ignore_ascii_case(name) {
@@ -202,6 +205,41 @@ header_names! {
     Warning => "Warning", None, true;
     /// WWW-Authenticate.
     WwwAuthenticate => "WWW-Authenticate", None, false;
+}
+
+/// The headers nearly every message carries, matched without a table
+/// lookup: on length and first letter, then one comparison.
+#[inline]
+fn common_name(name: &str) -> Option<HeaderName> {
+    let first = name.as_bytes()[0] | 0x20;
+    let candidate = match (name.len(), first) {
+        (3, b'v') => HeaderName::Via,
+        (4, b'f') => HeaderName::From,
+        (2, b't') => HeaderName::To,
+        (7, b'c') => {
+            if name.as_bytes()[1] | 0x20 == b'a' {
+                HeaderName::CallId
+            } else {
+                HeaderName::Contact
+            }
+        }
+        (4, b'c') => HeaderName::CSeq,
+        (12, b'm') => HeaderName::MaxForwards,
+        (12, b'c') => HeaderName::ContentType,
+        (14, b'c') => HeaderName::ContentLength,
+        (10, b'u') => HeaderName::UserAgent,
+        (5, b'a') => HeaderName::Allow,
+        (9, b's') => HeaderName::Supported,
+        (12, b'r') => HeaderName::RecordRoute,
+        (5, b'r') => HeaderName::Route,
+        (7, b'e') => HeaderName::Expires,
+        (6, b's') => HeaderName::Server,
+        _ => return None,
+    };
+    candidate
+        .as_str()
+        .eq_ignore_ascii_case(name)
+        .then_some(candidate)
 }
 
 const BUCKETS: usize = 128;

@@ -189,12 +189,15 @@ impl<'a> Iterator for ParamIter<'a> {
             // Split at the next ';' outside a quoted string.
             let bytes = s.as_bytes();
             let mut i = 0;
-            while i < bytes.len() && bytes[i] != b';' {
-                if bytes[i] == b'"' {
-                    i += quoted_len(&s[i..]).unwrap_or(bytes.len() - i);
-                } else {
-                    i += 1;
+            while let Some(r) = memchr::memchr2(b';', b'"', &bytes[i..]) {
+                i += r;
+                if bytes[i] == b';' {
+                    break;
                 }
+                i += quoted_len(&s[i..]).unwrap_or(bytes.len() - i);
+            }
+            if i >= bytes.len() || bytes[i] != b';' {
+                i = bytes.len();
             }
             let item = &s[..i.min(s.len())];
             self.rest = &s[i.min(s.len())..];
@@ -205,7 +208,7 @@ impl<'a> Iterator for ParamIter<'a> {
                 }
                 continue;
             }
-            return Some(match item.find('=') {
+            return Some(match crate::text::find_byte(item, b'=') {
                 Some(eq) => (trim_lws(&item[..eq]), Some(trim_lws(&item[eq + 1..]))),
                 None => (item, None),
             });

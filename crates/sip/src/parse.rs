@@ -184,10 +184,17 @@ impl Message {
 /// several values disagree (RFC 4475 §3.3.9).
 fn content_length(msg: &Message) -> Result<Option<usize>, ParseError> {
     let mut found: Option<usize> = None;
-    for h in msg
-        .headers()
-        .filter(|h| h.name == HeaderName::ContentLength)
+    for f in msg
+        .fields
+        .iter()
+        .filter(|f| f.name == HeaderName::ContentLength)
     {
+        let h = crate::message::HeaderRef {
+            name: f.name,
+            name_str: "",
+            value: f.value.get(&msg.head),
+            offset: f.value.offset(),
+        };
         let n = parse_decimal(h.value, u64::from(u32::MAX)).ok_or_else(|| {
             ParseError::in_header(
                 ParseErrorKind::InvalidContentLength,

@@ -2,33 +2,42 @@
 //! space, quoted strings and comma-separated lists that respect quotes and
 //! angle brackets. Everything works on `&str` slices and never allocates.
 
+const fn class_table(extra: &[u8], alnum: bool) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = alnum && c.is_ascii_alphanumeric();
+        i += 1;
+    }
+    let mut j = 0;
+    while j < extra.len() {
+        t[extra[j] as usize] = true;
+        j += 1;
+    }
+    t
+}
+
+static TOKEN: [bool; 256] = class_table(b"-.!%*_+`'~", true);
+static WORD: [bool; 256] = class_table(b"-.!%*_+`'~()<>:\\\"/[]?{}", true);
+static LWS: [bool; 256] = class_table(b" \t\r\n", false);
+
 /// `token` characters (RFC 3261 §25.1).
+#[inline]
 pub(crate) fn is_token_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
-        )
+    TOKEN[b as usize]
 }
 
 /// `word` characters: token plus separators allowed in Call-ID.
+#[inline]
 pub(crate) fn is_word_char(b: u8) -> bool {
-    is_token_char(b)
-        || matches!(
-            b,
-            b'(' | b')'
-                | b'<'
-                | b'>'
-                | b':'
-                | b'\\'
-                | b'"'
-                | b'/'
-                | b'['
-                | b']'
-                | b'?'
-                | b'{'
-                | b'}'
-        )
+    WORD[b as usize]
+}
+
+/// The first position of byte `b` in `s`.
+#[inline]
+pub(crate) fn find_byte(s: &str, b: u8) -> Option<usize> {
+    memchr::memchr(b, s.as_bytes())
 }
 
 /// Whether `s` is a non-empty token.
@@ -37,18 +46,36 @@ pub(crate) fn is_token(s: &str) -> bool {
 }
 
 /// Linear white space, including the CRLF of a folded line.
+#[inline]
 pub(crate) fn is_lws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+    LWS[b as usize]
 }
 
 /// Trims linear white space on both ends.
+#[inline]
 pub(crate) fn trim_lws(s: &str) -> &str {
-    s.trim_matches(|c: char| c.is_ascii() && is_lws(c as u8))
+    let b = s.as_bytes();
+    let mut start = 0;
+    let mut end = b.len();
+    while start < end && is_lws(b[start]) {
+        start += 1;
+    }
+    while end > start && is_lws(b[end - 1]) {
+        end -= 1;
+    }
+    // LWS bytes are ASCII, so both ends are character boundaries.
+    s.get(start..end).unwrap_or("")
 }
 
 /// Trims linear white space at the start.
+#[inline]
 pub(crate) fn trim_lws_start(s: &str) -> &str {
-    s.trim_start_matches(|c: char| c.is_ascii() && is_lws(c as u8))
+    let b = s.as_bytes();
+    let mut start = 0;
+    while start < b.len() && is_lws(b[start]) {
+        start += 1;
+    }
+    s.get(start..).unwrap_or("")
 }
 
 /// Returns the byte length of the quoted string at the start of `s`
@@ -59,11 +86,14 @@ pub(crate) fn quoted_len(s: &str) -> Option<usize> {
         return None;
     }
     let mut i = 1;
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b'"' => return Some(i + 1),
-            _ => i += 1,
+    while let Some(r) = memchr::memchr2(b'"', b'\\', &b[i..]) {
+        i += r;
+        if b[i] == b'"' {
+            return Some(i + 1);
+        }
+        i += 2;
+        if i > b.len() {
+            return None;
         }
     }
     None
@@ -105,20 +135,17 @@ pub(crate) fn write_quoted(out: &mut dyn std::fmt::Write, s: &str) -> std::fmt::
 pub(crate) fn find_unquoted(s: &str, sep: u8) -> Result<Option<usize>, ()> {
     let b = s.as_bytes();
     let mut i = 0;
-    let mut in_angle = false;
-    while i < b.len() {
+    while let Some(r) = memchr::memchr3(sep, b'"', b'<', &b[i..]) {
+        i += r;
         match b[i] {
-            b'"' => {
-                let len = quoted_len(&s[i..]).ok_or(())?;
-                i += len;
-                continue;
-            }
-            b'<' => in_angle = true,
-            b'>' => in_angle = false,
-            c if c == sep && !in_angle => return Ok(Some(i)),
-            _ => {}
+            b'"' => i += quoted_len(&s[i..]).ok_or(())?,
+            b'<' if sep != b'<' => match memchr::memchr(b'>', &b[i..]) {
+                Some(r) => i += r + 1,
+                // An unclosed bracket hides the rest of the value.
+                None => return Ok(None),
+            },
+            _ => return Ok(Some(i)),
         }
-        i += 1;
     }
     Ok(None)
 }

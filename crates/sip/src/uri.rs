@@ -92,7 +92,7 @@ fn is_header_char(b: u8) -> bool {
 }
 
 /// Checks that `s` consists of `ok` characters and valid `%HH` escapes.
-fn check_escaped(s: &str, ok: fn(u8) -> bool, what: &'static str) -> Result<(), ValueError> {
+fn check_escaped(s: &str, ok: impl Fn(u8) -> bool, what: &'static str) -> Result<(), ValueError> {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -155,7 +155,7 @@ pub fn unescape(s: &str) -> Cow<'_, str> {
 }
 
 fn parse_scheme(s: &str) -> Result<(&str, &str), ValueError> {
-    let colon = s.find(':').ok_or(ValueError::new("URI has no scheme", 0))?;
+    let colon = crate::text::find_byte(s, b':').ok_or(ValueError::new("URI has no scheme", 0))?;
     let scheme = &s[..colon];
     let b = scheme.as_bytes();
     if b.is_empty()
@@ -246,10 +246,10 @@ impl<'a> SipUri<'a> {
     }
 
     fn parse_after_scheme(s: &'a str, secure: bool) -> Result<SipUri<'a>, ValueError> {
-        let (user, password, hostpart, hoff) = match s.find('@') {
+        let (user, password, hostpart, hoff) = match crate::text::find_byte(s, b'@') {
             Some(at) => {
                 let userinfo = &s[..at];
-                let (user, password) = match userinfo.find(':') {
+                let (user, password) = match crate::text::find_byte(userinfo, b':') {
                     Some(c) => (&userinfo[..c], Some(&userinfo[c + 1..])),
                     None => (userinfo, None),
                 };
@@ -277,7 +277,7 @@ impl<'a> SipUri<'a> {
             rest = &r[end..];
             pos += 1 + end;
         }
-        let (params_raw, headers) = match rest.find('?') {
+        let (params_raw, headers) = match crate::text::find_byte(rest, b'?') {
             Some(q) => (&rest[..q], Some(&rest[q + 1..])),
             None => (rest, None),
         };
@@ -399,23 +399,62 @@ pub(crate) fn parse_host(s: &str) -> Result<(Host<'_>, usize), ValueError> {
             .map_err(|_| ValueError::new("invalid IPv6 address", 1))?;
         return Ok((Host::V6(addr), end + 2));
     }
-    let end = s
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_'))
-        .unwrap_or(s.len());
+    let b = s.as_bytes();
+    let mut end = 0;
+    let mut all_digits_dots = true;
+    while end < b.len() {
+        let c = b[end];
+        if c.is_ascii_digit() || c == b'.' {
+        } else if c.is_ascii_alphabetic() || c == b'-' || c == b'_' {
+            all_digits_dots = false;
+        } else {
+            break;
+        }
+        end += 1;
+    }
     let h = &s[..end];
     if h.is_empty() {
         return Err(ValueError::new("missing host", 0));
     }
-    if h.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        let a: Ipv4Addr = h
-            .parse()
-            .map_err(|_| ValueError::new("invalid IPv4 address", 0))?;
+    if all_digits_dots {
+        let a = parse_ipv4(h.as_bytes()).ok_or(ValueError::new("invalid IPv4 address", 0))?;
         return Ok((Host::V4(a), end));
     }
     if h.starts_with('-') || h.starts_with('.') || h.contains("..") {
         return Err(ValueError::new("invalid host name", 0));
     }
     Ok((Host::Domain(h), end))
+}
+
+/// Dotted-quad IPv4 without leading-zero ambiguity checks beyond the
+/// 0-255 range (what SIP peers write).
+fn parse_ipv4(b: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut idx = 0;
+    let mut val: u16 = 0;
+    let mut digits = 0;
+    for &c in b {
+        if c == b'.' {
+            if digits == 0 || idx == 3 {
+                return None;
+            }
+            octets[idx] = val as u8;
+            idx += 1;
+            val = 0;
+            digits = 0;
+        } else {
+            val = val * 10 + u16::from(c - b'0');
+            digits += 1;
+            if val > 255 || digits > 3 {
+                return None;
+            }
+        }
+    }
+    if idx != 3 || digits == 0 {
+        return None;
+    }
+    octets[3] = val as u8;
+    Some(Ipv4Addr::from(octets))
 }
 
 impl Host<'_> {
@@ -448,7 +487,7 @@ fn is_phonedigit_hex(b: u8) -> bool {
 
 impl<'a> TelUri<'a> {
     fn parse_after_scheme(s: &'a str) -> Result<TelUri<'a>, ValueError> {
-        let end = s.find(';').unwrap_or(s.len());
+        let end = crate::text::find_byte(s, b';').unwrap_or(s.len());
         let number = &s[..end];
         let params = Params::parse(&s[end..], ParamKind::Uri).map_err(|e| e.shift(end))?;
         if let Some(global) = number.strip_prefix('+') {

@@ -140,10 +140,16 @@ impl Message {
     /// which only looks at the headers a transaction needs.
     pub fn check_all_headers(&self) -> Result<usize, ParseError> {
         let mut n = 0;
-        for h in self.headers() {
-            if h.name == crate::HeaderName::Other {
+        for f in &self.fields {
+            if f.name == crate::HeaderName::Other {
                 continue;
             }
+            let h = crate::message::HeaderRef {
+                name: f.name,
+                name_str: "",
+                value: f.value.get(&self.head),
+                offset: f.value.offset(),
+            };
             let fail = |e: crate::ValueError, at: usize| {
                 ParseError::in_header(ParseErrorKind::InvalidHeader(e), at + e.at, h.name.as_str())
             };

@@ -45,7 +45,7 @@ impl<'a> NameAddr<'a> {
                 ));
             }
             (Some(&s[..len]), len + skipped)
-        } else if let Some(lt) = s.find('<') {
+        } else if let Some(lt) = crate::text::find_byte(s, b'<') {
             let name = trim_lws(&s[..lt]);
             if let Some(i) = name.bytes().position(|c| !(is_token_char(c) || is_lws(c))) {
                 return Err(ValueError::new(
@@ -56,7 +56,7 @@ impl<'a> NameAddr<'a> {
             (if name.is_empty() { None } else { Some(name) }, lt)
         } else {
             // addr-spec: the URI ends at the first ';' and may not hold '?' or ','
-            let end = s.find(';').unwrap_or(s.len());
+            let end = crate::text::find_byte(s, b';').unwrap_or(s.len());
             let uri_text = trim_lws(&s[..end]);
             if let Some(i) = uri_text.find(['?', ',', ' ', '\t']) {
                 return Err(ValueError::new(

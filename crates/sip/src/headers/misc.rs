@@ -19,7 +19,7 @@ fn token_and_params<'a>(
 ) -> Result<(&'a str, Params<'a>), ValueError> {
     let l = lead(value);
     let s = trim_lws(value);
-    let end = s.find(';').unwrap_or(s.len());
+    let end = crate::text::find_byte(s, b';').unwrap_or(s.len());
     let tok = trim_lws(&s[..end]);
     if !is_token(tok) {
         return Err(ValueError::new(what, l));
@@ -209,7 +209,7 @@ impl<'a> MediaType<'a> {
     pub fn parse(value: &'a str) -> Result<MediaType<'a>, ValueError> {
         let l = lead(value);
         let s = trim_lws(value);
-        let end = s.find(';').unwrap_or(s.len());
+        let end = crate::text::find_byte(s, b';').unwrap_or(s.len());
         let (t, st) = s[..end]
             .split_once('/')
             .ok_or(ValueError::new("media type needs type/subtype", l))?;
@@ -413,7 +413,7 @@ impl<'a> TypedHeader<'a> for Replaces<'a> {
     fn parse(value: &'a str) -> Result<Self, ValueError> {
         let l = lead(value);
         let s = trim_lws(value);
-        let end = s.find(';').unwrap_or(s.len());
+        let end = crate::text::find_byte(s, b';').unwrap_or(s.len());
         let call_id = trim_lws(&s[..end]);
         CallId::parse(call_id)?;
         let params = Params::parse(&s[end..], ParamKind::Header).map_err(|e| e.shift(l + end))?;

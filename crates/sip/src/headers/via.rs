@@ -85,16 +85,24 @@ impl<'a> TypedHeader<'a> for Via<'a> {
         }
         let raw = crate::text::trim_lws(s);
         let params = Params::parse(raw, ParamKind::Header).map_err(|e| e.shift(at(s)))?;
-        for name in ["branch", "received", "maddr", "ttl"] {
-            if let Some(None) = params.get(name) {
+        for (name, value) in params.iter() {
+            let needs_value = ["branch", "received", "maddr", "ttl"]
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(name));
+            if needs_value && value.is_none() {
                 return Err(ValueError::new("Via parameter needs a value", at(s)));
             }
-        }
-        if let Some(Some(v)) = params.get("rport") {
-            crate::text::parse_decimal(v, 65535).ok_or(ValueError::new("invalid rport", at(s)))?;
-        }
-        if let Some(Some(v)) = params.get("ttl") {
-            crate::text::parse_decimal(v, 255).ok_or(ValueError::new("invalid ttl", at(s)))?;
+            let max = if name.eq_ignore_ascii_case("rport") {
+                65535
+            } else if name.eq_ignore_ascii_case("ttl") {
+                255
+            } else {
+                continue;
+            };
+            if let Some(v) = value {
+                crate::text::parse_decimal(v, max)
+                    .ok_or(ValueError::new("invalid rport or ttl", at(s)))?;
+            }
         }
         Ok(Via {
             protocol,
