@@ -6,7 +6,10 @@ fn main() {
     println!("cargo::rerun-if-changed=baseline/sofia_shim.c");
     if let Ok(lib) = pkg_config::Config::new().probe("sofia-sip-ua") {
         let mut build = cc::Build::new();
-        build.file("baseline/sofia_shim.c").opt_level(2).warnings(false);
+        build
+            .file("baseline/sofia_shim.c")
+            .opt_level(2)
+            .warnings(false);
         for p in &lib.include_paths {
             build.include(p);
         }

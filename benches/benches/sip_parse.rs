@@ -24,7 +24,10 @@ User-Agent: heron-agent/0.1\r\n\
 Content-Length: 0\r\n\r\n";
 
 fn messages() -> Vec<(&'static str, Bytes)> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/testdata/vendor-sip/");
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/testdata/vendor-sip/"
+    );
     let read = |f: &str| Bytes::from(std::fs::read(format!("{dir}{f}")).expect("vendor message"));
     vec![
         ("invite_sdp", read("003-ast-d40-invite-auth.sip")),
@@ -64,11 +67,19 @@ fn bench(c: &mut Criterion) {
     }
     g.throughput(Throughput::Elements(msgs.len() as u64));
     g.bench_function("heron/mix", |b| {
-        b.iter(|| msgs.iter().map(|(_, d)| heron_parse(black_box(d))).sum::<usize>())
+        b.iter(|| {
+            msgs.iter()
+                .map(|(_, d)| heron_parse(black_box(d)))
+                .sum::<usize>()
+        })
     });
     #[cfg(have_sofia)]
     g.bench_function("sofia/mix", |b| {
-        b.iter(|| msgs.iter().map(|(_, d)| sofia::parse(black_box(d))).sum::<i32>())
+        b.iter(|| {
+            msgs.iter()
+                .map(|(_, d)| sofia::parse(black_box(d)))
+                .sum::<i32>()
+        })
     });
     g.finish();
 }
