@@ -5,8 +5,8 @@
 //!
 //! - A-law depends only on the top 12 bits of a sample (`x >> 4`), so its
 //!   encoder table has 4096 entries;
-//! - µ-law depends only on the sign and on `|x| >> 2`: a table of 8193
-//!   entries over the magnitude, and the sign is one XOR;
+//! - µ-law of a negative sample depends on all 16 bits (spandsp biases the
+//!   magnitude `-x`, not `!x`), so its table has 65536 entries;
 //! - each decoder table has 256 entries.
 //!
 //! The octets are the ones that go on the wire (RTP payload types 8 and 0):
@@ -84,14 +84,14 @@ static ALAW_ENCODE: [u8; 4096] = {
     t
 };
 
-/// µ-law encoder table for non-negative samples, indexed by `|x| >> 2`
-/// (0..=8192: `|i16::MIN|` is 32768). A negative sample's code differs from
-/// its magnitude's only in the sign bit (0x80).
-static ULAW_ENCODE: [u8; 8193] = {
-    let mut t = [0u8; 8193];
+/// µ-law encoder table indexed by the sample's 16 bits. (A negative
+/// sample's code depends on all of its bits, so no shorter index works
+/// without extra arithmetic per sample.)
+static ULAW_ENCODE: [u8; 65536] = {
+    let mut t = [0u8; 65536];
     let mut i = 0;
-    while i < 8193 {
-        t[i] = ulaw_from_linear((i as i32) << 2);
+    while i < 65536 {
+        t[i] = ulaw_from_linear(i as u16 as i16 as i32);
         i += 1;
     }
     t
@@ -126,8 +126,7 @@ pub fn linear_to_alaw(x: i16) -> u8 {
 /// Encodes one sample to µ-law.
 #[inline]
 pub fn linear_to_ulaw(x: i16) -> u8 {
-    let sign = ((x >> 15) as u8) & 0x80;
-    ULAW_ENCODE[(x.unsigned_abs() >> 2) as usize] ^ sign
+    ULAW_ENCODE[x as u16 as usize]
 }
 
 /// Decodes one A-law octet.

@@ -2,7 +2,7 @@
 //! predictor (block 4) and the scale-factor adaptation (blocks 3L/3H), on the
 //! 16-bit fixed-point arithmetic of the Recommendation.
 
-use super::tables::{ILB, QM2, QM4, RH2, RL42, WH, WL};
+use super::tables::{DETH, DETL, QM2, QM4, WH_BY_CODE, WL_BY_RIL};
 
 /// Saturates to the 16-bit range, as the Recommendation's `LIMIT` does.
 #[inline(always)]
@@ -11,24 +11,30 @@ pub(super) fn sat16(x: i32) -> i32 {
 }
 
 /// State of one sub-band's ADPCM: predictor and scale factor.
+///
+/// The delay lines keep values in the form the filters use them, computed
+/// once per sample instead of once per tap: the reconstructed signal and the
+/// quantised differences doubled and saturated (`FILTEP` and `FILTEZ` only
+/// ever read `LIMIT(2x)`; its sign is the sign of `x`), and of the partial
+/// reconstructed signal only the signs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Band {
     /// Predicted signal (`SL` / `SH`).
     pub s: i32,
-    /// Pole-section output (`SPL`).
-    sp: i32,
     /// Zero-section output (`SZL`).
     sz: i32,
-    /// Reconstructed signal, now and the two previous (`RLT`).
-    r: [i32; 3],
-    /// Pole coefficients `A1`, `A2` (index 0 unused).
-    a: [i32; 3],
-    /// Partial reconstructed signal, now and two previous (`PLT`).
-    p: [i32; 3],
-    /// Quantised differences, now and six previous (`DLT`).
-    d: [i32; 7],
-    /// Zero coefficients `B1..B6` (index 0 unused).
-    b: [i32; 7],
+    /// `LIMIT(2 RLT)` one and two samples back.
+    rr: [i32; 2],
+    /// Pole coefficients `A1`, `A2`.
+    a1: i32,
+    a2: i32,
+    /// Signs (0 or -1) of the partial reconstructed signal one and two
+    /// samples back.
+    sgp: [i32; 2],
+    /// `LIMIT(2 DLT)` one to six samples back.
+    dd: [i32; 6],
+    /// Zero coefficients `B1..B6`.
+    b: [i32; 6],
     /// Log scale factor (`NBL` / `NBH`).
     pub nb: i32,
     /// Scale factor (`DETL` / `DETH`).
@@ -36,17 +42,17 @@ pub(super) struct Band {
 }
 
 impl Band {
-    /// Initial state (§6.1: `DETL = 32`, `DETH = 8`, all else 0).
+    /// Initial state (`DETL = 32`, `DETH = 8`, all else 0).
     pub(super) const fn new(det: i32) -> Self {
         Band {
             s: 0,
-            sp: 0,
             sz: 0,
-            r: [0; 3],
-            a: [0; 3],
-            p: [0; 3],
-            d: [0; 7],
-            b: [0; 7],
+            rr: [0; 2],
+            a1: 0,
+            a2: 0,
+            sgp: [0; 2],
+            dd: [0; 6],
+            b: [0; 6],
             nb: 0,
             det,
         }
@@ -58,9 +64,10 @@ impl Band {
     pub(super) fn update_low(&mut self, ilow: usize) {
         let ril = ilow >> 2;
         let dlow = (self.det * QM4[ril]) >> 15;
-        let nb = ((self.nb * 127) >> 7) + WL[RL42[ril]];
+        // nb * 127 >> 7, without the multiply (nb >= 0).
+        let nb = self.nb - ((self.nb + 127) >> 7) + WL_BY_RIL[ril];
         self.nb = nb.clamp(0, 18432);
-        self.det = scale(self.nb, 8);
+        self.det = DETL[(self.nb >> 6) as usize];
         self.predict(dlow);
     }
 
@@ -69,9 +76,9 @@ impl Band {
     #[inline(always)]
     pub(super) fn update_high(&mut self, ihigh: usize) -> i32 {
         let dhigh = (self.det * QM2[ihigh]) >> 15;
-        let nb = ((self.nb * 127) >> 7) + WH[RH2[ihigh]];
+        let nb = self.nb - ((self.nb + 127) >> 7) + WH_BY_CODE[ihigh];
         self.nb = nb.clamp(0, 22528);
-        self.det = scale(self.nb, 10);
+        self.det = DETH[(self.nb >> 6) as usize];
         self.predict(dhigh);
         dhigh
     }
@@ -86,67 +93,55 @@ impl Band {
 
         // Signs: negative is -1, zero and positive are 0.
         let sg0 = p0 >> 15;
-        let sg1 = self.p[1] >> 15;
-        let sg2 = self.p[2] >> 15;
+        let [sg1, sg2] = self.sgp;
 
         // UPPOL2.
-        let wd1 = sat16(self.a[1] << 2);
+        let wd1 = sat16(self.a1 << 2);
         let wd2 = if sg0 == sg1 { -wd1 } else { wd1 }.min(32767);
         let mut ap2 = if sg0 == sg2 { 128 } else { -128 };
         ap2 += wd2 >> 7;
-        ap2 += (self.a[2] * 32512) >> 15;
+        // a2 * 32512 >> 15 is a2 - ceil(a2 / 128).
+        ap2 += self.a2 - ((self.a2 + 127) >> 7);
         let ap2 = ap2.clamp(-12288, 12288);
 
-        // UPPOL1.
+        // UPPOL1. |A2| <= 12288 and |A1| < 15360 keep these sums in 16
+        // bits, so the Recommendation's LIMITs are no-ops here.
         let wd1 = if sg0 == sg1 { 192 } else { -192 };
-        let wd2 = (self.a[1] * 32640) >> 15;
-        let lim = sat16(15360 - ap2);
-        let ap1 = sat16(wd1 + wd2).clamp(-lim, lim);
+        // a1 * 32640 >> 15 is a1 - ceil(a1 / 256).
+        let wd2 = self.a1 - ((self.a1 + 255) >> 8);
+        let lim = 15360 - ap2;
+        let ap1 = (wd1 + wd2).clamp(-lim, lim);
 
-        // UPZERO, then DELAYA for the differences.
+        // UPZERO. From |B| <= 32767, |B * 32640 >> 15| <= 32640, and
+        // adding +-128 stays in 16 bits: no LIMIT needed.
         let step = if dx == 0 { 0 } else { 128 };
         let sgd = dx >> 15;
-        for (b, &d) in self.b.iter_mut().zip(&self.d).skip(1) {
-            let wd2 = if (d >> 15) == sgd { step } else { -step };
-            *b = sat16(wd2 + ((*b * 32640) >> 15));
+        for (b, &dd) in self.b.iter_mut().zip(&self.dd) {
+            // 0 when the signs agree, -1 when they differ.
+            let differ = (dd >> 15) ^ sgd;
+            let wd2 = (step ^ differ) - differ;
+            *b = wd2 + *b - ((*b + 255) >> 8);
         }
-        self.d = [
-            dx, dx, self.d[1], self.d[2], self.d[3], self.d[4], self.d[5],
-        ];
 
-        // DELAYA for the pole section.
-        self.r = [r0, r0, self.r[1]];
-        self.p = [p0, p0, self.p[1]];
-        self.a = [0, ap1, ap2];
+        // DELAYA.
+        self.dd.copy_within(0..5, 1);
+        self.dd[0] = sat16(dx + dx);
+        self.rr = [sat16(r0 + r0), self.rr[0]];
+        self.sgp = [sg0, sg1];
+        self.a1 = ap1;
+        self.a2 = ap2;
 
         // FILTEP.
-        let w1 = (self.a[1] * sat16(self.r[1] + self.r[1])) >> 15;
-        let w2 = (self.a[2] * sat16(self.r[2] + self.r[2])) >> 15;
-        self.sp = sat16(w1 + w2);
+        let sp = sat16(((self.a1 * self.rr[0]) >> 15) + ((self.a2 * self.rr[1]) >> 15));
 
         // FILTEZ.
-        let sz: i32 = self.b[1..]
-            .iter()
-            .zip(&self.d[1..])
-            .map(|(&b, &d)| (b * sat16(d + d)) >> 15)
-            .sum();
+        let mut sz = 0;
+        for (&b, &dd) in self.b.iter().zip(&self.dd) {
+            sz += (b * dd) >> 15;
+        }
         self.sz = sat16(sz);
 
         // PREDIC.
-        self.s = sat16(self.sp + self.sz);
+        self.s = sat16(sp + self.sz);
     }
-}
-
-/// SCALEL / SCALEH: the scale factor from the log scale factor `nb`;
-/// `offset` is 8 for the low band and 10 for the high band.
-#[inline(always)]
-fn scale(nb: i32, offset: i32) -> i32 {
-    let wd1 = ((nb >> 6) & 31) as usize;
-    let wd2 = offset - (nb >> 11);
-    let wd3 = if wd2 < 0 {
-        ILB[wd1] << -wd2
-    } else {
-        ILB[wd1] >> wd2
-    };
-    wd3 << 2
 }

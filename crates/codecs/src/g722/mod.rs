@@ -13,32 +13,85 @@ mod adpcm;
 mod tables;
 
 use adpcm::{sat16, Band};
-use tables::{IHN, IHP, ILN, ILP, Q6, QM6, QMF};
+use tables::{IH_BY_SIGN, IL_BY_SIGN, Q6_SEARCH, QM6, QMF};
 
-/// The two QMF delay lines: even-indexed and odd-indexed samples of the
-/// 24-sample window, oldest first.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Slots of the QMF history buffer: the 24-sample window slides through it
+/// and is moved back to the front when it reaches the end.
+const QMF_BUF: usize = 24 + 2 * 64;
+
+/// `QMF_SUM[j]` and `QMF_DIFF[j]` weight window sample `x[j]` (oldest
+/// first) so that the two dot products give `sum_odd_taps + sum_even_taps`
+/// and `sum_odd_taps - sum_even_taps`, where the even taps are
+/// `x[2i] * QMF[i]` and the odd ones `x[2i + 1] * QMF[11 - i]`.
+const QMF_SUM: [i16; 24] = qmf_weights(1);
+const QMF_DIFF: [i16; 24] = qmf_weights(-1);
+
+const fn qmf_weights(odd_sign: i32) -> [i16; 24] {
+    let mut w = [0i16; 24];
+    let mut i = 0;
+    while i < 12 {
+        w[2 * i] = (QMF[i] * odd_sign) as i16;
+        w[2 * i + 1] = QMF[11 - i] as i16;
+        i += 1;
+    }
+    w
+}
+
+/// The QMF delay line: the last 24 samples, oldest first, at
+/// `buf[pos..pos + 24]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Qmf {
-    even: [i32; 12],
-    odd: [i32; 12],
+    buf: [i16; QMF_BUF],
+    pos: usize,
+}
+
+impl Default for Qmf {
+    fn default() -> Self {
+        Qmf::new()
+    }
+}
+
+#[inline(always)]
+fn dot24(x: &[i16; 24], w: &[i16; 24]) -> i32 {
+    // Fixed-size, so the compiler unrolls it into 16-bit multiply-add
+    // vector instructions.
+    let mut acc = [0i32; 8];
+    for j in 0..24 {
+        acc[j % 8] += x[j] as i32 * w[j] as i32;
+    }
+    acc.iter().sum()
 }
 
 impl Qmf {
-    /// Pushes one pair and returns the two filter sums
-    /// `(sum_even_taps, sum_odd_taps)` over the new window.
-    #[inline(always)]
-    fn push(&mut self, first: i32, second: i32) -> (i32, i32) {
-        self.even.copy_within(1.., 0);
-        self.odd.copy_within(1.., 0);
-        self.even[11] = first;
-        self.odd[11] = second;
-        let mut s_even = 0;
-        let mut s_odd = 0;
-        for i in 0..12 {
-            s_even += self.even[i] * QMF[i];
-            s_odd += self.odd[i] * QMF[11 - i];
+    const fn new() -> Self {
+        Qmf {
+            buf: [0; QMF_BUF],
+            pos: 0,
         }
-        (s_even, s_odd)
+    }
+
+    /// Replaces the window (for seeding).
+    fn set_window(&mut self, w: &[i16]) {
+        self.pos = 0;
+        self.buf[..24].copy_from_slice(&w[..24]);
+    }
+
+    /// Pushes one pair and returns `(odd + even, odd - even)` tap sums over
+    /// the new window.
+    #[inline(always)]
+    fn push(&mut self, first: i16, second: i16) -> (i32, i32) {
+        if self.pos + 26 > QMF_BUF {
+            self.buf.copy_within(self.pos + 2..self.pos + 24, 0);
+            self.pos = 0;
+        } else {
+            self.pos += 2;
+        }
+        self.buf[self.pos + 22] = first;
+        self.buf[self.pos + 23] = second;
+        let w: &[i16; 24] = self.buf[self.pos..self.pos + 24]
+            .try_into()
+            .expect("window of 24");
+        (dot24(w, &QMF_SUM), dot24(w, &QMF_DIFF))
     }
 }
 
@@ -60,10 +113,7 @@ impl G722Encoder {
     /// A fresh encoder (the reset state of the Recommendation).
     pub const fn new() -> Self {
         G722Encoder {
-            qmf: Qmf {
-                even: [0; 12],
-                odd: [0; 12],
-            },
+            qmf: Qmf::new(),
             low: Band::new(32),
             high: Band::new(8),
         }
@@ -79,9 +129,12 @@ impl G722Encoder {
     /// trailing sample is ignored.
     pub fn encode(&mut self, pcm: &[i16], out: &mut [u8]) -> usize {
         let n = (pcm.len() / 2).min(out.len());
+        // Work on a local copy: its fields can live in registers.
+        let mut st = self.clone();
         for (o, pair) in out[..n].iter_mut().zip(pcm.chunks_exact(2)) {
-            *o = self.encode_pair(pair[0] as i32, pair[1] as i32);
+            *o = st.encode_pair(pair[0] as i32, pair[1] as i32);
         }
+        *self = st;
         n
     }
 
@@ -89,37 +142,35 @@ impl G722Encoder {
     fn encode_pair(&mut self, x0: i32, x1: i32) -> u8 {
         // Transmit QMF: DC gain 4096, two filters summed, and the
         // algorithm works on 15-bit input, hence >> 14.
-        let (s_odd_phase, s_even_phase) = self.qmf.push(x0, x1);
-        let xlow = (s_even_phase + s_odd_phase) >> 14;
-        let xhigh = (s_even_phase - s_odd_phase) >> 14;
+        let (sum, diff) = self.qmf.push(x0 as i16, x1 as i16);
+        let xlow = sum >> 14;
+        let xhigh = diff >> 14;
 
         // Low band: SUBTRA, QUANTL.
         let el = sat16(xlow - self.low.s);
         let wd = if el >= 0 { el } else { -(el + 1) };
         let det = self.low.det;
         // First interval i in 1..30 whose upper decision level exceeds wd;
-        // 30 when none does. The levels grow with i: binary search.
-        let (mut lo, mut hi) = (1usize, 30usize);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            if wd < (Q6[mid] * det) >> 12 {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
+        // 30 when none does. The levels grow with i: a branch-free binary
+        // search over Q6[1..=29] (padded to 32 with unreachable levels).
+        let mut i = 0usize;
+        for step in [16usize, 8, 4, 2, 1] {
+            let probe = i + step;
+            let above = wd as i64 >= (Q6_SEARCH[probe & 31] * det as i64) >> 12;
+            i += step * above as usize;
         }
-        let ilow = if el < 0 { ILN[lo] } else { ILP[lo] };
+        let interval = (i + 1) & 31;
+        // The sign of the difference is random: index, don't branch.
+        let negative = (el >> 31) as usize & 32;
+        let ilow = IL_BY_SIGN[negative | interval];
         self.low.update_low(ilow as usize);
 
         // High band: SUBTRA, QUANTH.
         let eh = sat16(xhigh - self.high.s);
         let wd = if eh >= 0 { eh } else { -(eh + 1) };
-        let mih = if wd >= (564 * self.high.det) >> 12 {
-            2
-        } else {
-            1
-        };
-        let ihigh = if eh < 0 { IHN[mih] } else { IHP[mih] };
+        let mih = 1 + (wd >= (564 * self.high.det) >> 12) as usize;
+        let negative = (eh >> 31) as usize & 4;
+        let ihigh = IH_BY_SIGN[negative | mih];
         self.high.update_high(ihigh as usize);
 
         (ihigh << 6) | ilow
@@ -144,10 +195,7 @@ impl G722Decoder {
     /// A fresh decoder (the reset state of the Recommendation).
     pub const fn new() -> Self {
         G722Decoder {
-            qmf: Qmf {
-                even: [0; 12],
-                odd: [0; 12],
-            },
+            qmf: Qmf::new(),
             low: Band::new(32),
             high: Band::new(8),
         }
@@ -163,11 +211,14 @@ impl G722Decoder {
     /// samples written.
     pub fn decode(&mut self, codes: &[u8], out: &mut [i16]) -> usize {
         let n = codes.len().min(out.len() / 2);
+        // Work on a local copy: its fields can live in registers.
+        let mut st = self.clone();
         for (pair, &c) in out.chunks_exact_mut(2).zip(&codes[..n]) {
-            let (a, b) = self.decode_octet(c);
+            let (a, b) = st.decode_octet(c);
             pair[0] = a;
             pair[1] = b;
         }
+        *self = st;
         2 * n
     }
 
@@ -186,11 +237,7 @@ impl G722Decoder {
             high: self.high.clone(),
         };
         if recent.len() >= 24 {
-            let r = &recent[recent.len() - 24..];
-            for i in 0..12 {
-                enc.qmf.even[i] = r[2 * i] as i32;
-                enc.qmf.odd[i] = r[2 * i + 1] as i32;
-            }
+            enc.qmf.set_window(&recent[recent.len() - 24..]);
         }
         for pair in concealed.chunks_exact(2) {
             let code = enc.encode_pair(pair[0] as i32, pair[1] as i32);
@@ -212,10 +259,12 @@ impl G722Decoder {
         let dhigh = self.high.update_high(ihigh);
         let rhigh = (dhigh + s_high).clamp(-16384, 16383);
 
-        // Receive QMF.
-        let (s_even, s_odd) = self.qmf.push(rlow + rhigh, rlow - rhigh);
-        let first = sat16(s_odd >> 11) as i16;
-        let second = sat16(s_even >> 11) as i16;
-        (first, second)
+        // Receive QMF: the odd taps make the first output sample, the
+        // even taps the second. rlow and rhigh are 15-bit, so their sum and
+        // difference fit 16 bits.
+        let (sum, diff) = self.qmf.push((rlow + rhigh) as i16, (rlow - rhigh) as i16);
+        let odd = (sum + diff) >> 1;
+        let even = (sum - diff) >> 1;
+        (sat16(odd >> 11) as i16, sat16(even >> 11) as i16)
     }
 }
