@@ -24,36 +24,22 @@ pub(crate) enum ParamKind {
     Header,
 }
 
-fn is_uri_param_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'-' | b'_'
-                | b'.'
-                | b'!'
-                | b'~'
-                | b'*'
-                | b'\''
-                | b'('
-                | b')'
-                | b'%'
-                | b'['
-                | b']'
-                | b'/'
-                | b':'
-                | b'&'
-                | b'+'
-                | b'$'
-        )
-}
+/// `paramchar` of RFC 3261 §25.1 (unreserved, param-unreserved, escaped).
+static URI_PARAM: [bool; 256] = crate::text::class_table(b"-_.!~*'()%[]/:&+$", true);
 
 /// Characters accepted in an unquoted header parameter value. The grammar
 /// allows token, host and quoted-string; real peers also send `=` (base64
 /// branches) and `host:port` in `received`, so everything visible except the
 /// separators is taken.
-fn is_header_value_char(b: u8) -> bool {
-    b > 0x20 && b != 0x7f && !matches!(b, b';' | b',' | b'"')
-}
+static HEADER_VALUE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0x21;
+    while i < 256 {
+        t[i] = !matches!(i as u8, b';' | b',' | b'"' | 0x7f);
+        i += 1;
+    }
+    t
+};
 
 impl<'a> Params<'a> {
     /// Parameters with nothing in them.
@@ -63,6 +49,10 @@ impl<'a> Params<'a> {
     pub(crate) fn parse(raw: &'a str, kind: ParamKind) -> Result<Params<'a>, ValueError> {
         let mut pos = 0;
         let bytes = raw.as_bytes();
+        let (name_class, value_class) = match kind {
+            ParamKind::Uri => (&URI_PARAM, &URI_PARAM),
+            ParamKind::Header => (&crate::text::TOKEN, &HEADER_VALUE),
+        };
         while pos < bytes.len() {
             if bytes[pos] != b';' {
                 return Err(ValueError::new("expected ';' before a parameter", pos));
@@ -76,11 +66,7 @@ impl<'a> Params<'a> {
                 }
             }
             let name_start = pos;
-            let name_ok = |b: u8| match kind {
-                ParamKind::Uri => is_uri_param_char(b),
-                ParamKind::Header => crate::text::is_token_char(b),
-            };
-            while pos < bytes.len() && name_ok(bytes[pos]) {
+            while pos < bytes.len() && name_class[bytes[pos] as usize] {
                 pos += 1;
             }
             if pos == name_start {
@@ -104,11 +90,7 @@ impl<'a> Params<'a> {
                         .ok_or(ValueError::new("unterminated quoted string", pos))?;
                     pos += len;
                 } else {
-                    let ok = |b: u8| match kind {
-                        ParamKind::Uri => is_uri_param_char(b),
-                        ParamKind::Header => is_header_value_char(b),
-                    };
-                    while pos < bytes.len() && ok(bytes[pos]) {
+                    while pos < bytes.len() && value_class[bytes[pos] as usize] {
                         pos += 1;
                     }
                 }

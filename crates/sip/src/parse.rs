@@ -313,7 +313,7 @@ fn parse_head(buf: &Bytes, he: &HeadEnd, limits: &Limits) -> Result<Message, Par
 
 fn parse_start_line(line: &str, at: usize) -> Result<(Start, (u8, u8)), ParseError> {
     let bad = |why: &'static str, off: usize| err(ParseErrorKind::StartLine(why), at + off);
-    if line.len() >= 4 && line[..4].eq_ignore_ascii_case("SIP/") {
+    if line.len() >= 4 && line.as_bytes()[..4].eq_ignore_ascii_case(b"SIP/") {
         // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
         let sp = line
             .find(' ')

@@ -2,7 +2,8 @@
 //! space, quoted strings and comma-separated lists that respect quotes and
 //! angle brackets. Everything works on `&str` slices and never allocates.
 
-const fn class_table(extra: &[u8], alnum: bool) -> [bool; 256] {
+/// A byte-class table: alphanumerics (when `alnum`) plus `extra`.
+pub(crate) const fn class_table(extra: &[u8], alnum: bool) -> [bool; 256] {
     let mut t = [false; 256];
     let mut i = 0;
     while i < 256 {
@@ -18,7 +19,7 @@ const fn class_table(extra: &[u8], alnum: bool) -> [bool; 256] {
     t
 }
 
-static TOKEN: [bool; 256] = class_table(b"-.!%*_+`'~", true);
+pub(crate) static TOKEN: [bool; 256] = class_table(b"-.!%*_+`'~", true);
 static WORD: [bool; 256] = class_table(b"-.!%*_+`'~()<>:\\\"/[]?{}", true);
 static LWS: [bool; 256] = class_table(b" \t\r\n", false);
 

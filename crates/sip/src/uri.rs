@@ -339,9 +339,10 @@ impl<'a> SipUri<'a> {
                 _ => return false,
             }
         }
-        // Any other parameter present in both must match.
-        for (n, v) in self.params.iter() {
-            if let Some(ov) = o.params.get(n) {
+        // Any other parameter present in both must match; a name given
+        // twice counts with its first value, on both sides alike.
+        for (n, _) in self.params.iter() {
+            if let (Some(v), Some(ov)) = (self.params.get(n), o.params.get(n)) {
                 if !opt_eq_ignore_case(v, ov) {
                     return false;
                 }
@@ -533,11 +534,15 @@ impl<'a> TelUri<'a> {
         if !self.digits().eq_ignore_ascii_case(&o.digits()) {
             return false;
         }
-        let a: Vec<_> = self.params.iter().collect();
-        let b: Vec<_> = o.params.iter().collect();
-        a.len() == b.len()
-            && a.iter()
-                .all(|(n, v)| o.params.get(n).is_some_and(|ov| opt_eq_ignore_case(*v, ov)))
+        // Same parameter names on both sides, each with the same (first)
+        // value.
+        let same = |x: &Params<'_>, y: &Params<'_>| {
+            x.iter().all(|(n, _)| match (x.get(n), y.get(n)) {
+                (Some(a), Some(b)) => opt_eq_ignore_case(a, b),
+                _ => false,
+            })
+        };
+        same(&self.params, &o.params) && same(&o.params, &self.params)
     }
 }
 
@@ -669,6 +674,18 @@ mod tests {
         assert!(Uri::parse("tel:+49(30)5551234")
             .unwrap()
             .equivalent(&Uri::parse("tel:+49-30-555-1234").unwrap()));
+    }
+
+    #[test]
+    fn equivalence_is_reflexive_with_repeated_params() {
+        for u in [
+            "tel:+49-30-555;ext=1tel:+49-30-555;ext=1",
+            "sip:a@b;x=1;x=2",
+            "sip:a@b;transport=tcp;transport=udp",
+        ] {
+            let p = Uri::parse(u).unwrap();
+            assert!(p.equivalent(&p), "{u}");
+        }
     }
 
     #[test]
