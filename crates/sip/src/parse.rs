@@ -232,7 +232,7 @@ fn parse_head(buf: &Bytes, he: &HeadEnd, limits: &Limits) -> Result<Message, Par
     let start_raw = Some((he.skip as u32, pos as u32));
 
     // Header lines; `pos` is at the start of a line.
-    let mut fields: Vec<Field> = Vec::with_capacity(16);
+    let mut fields: Vec<Field> = Vec::with_capacity(24);
     loop {
         let (content_end, next) =
             line_end(b, pos).ok_or(err(ParseErrorKind::UnterminatedHeaders, pos))?;

@@ -151,6 +151,42 @@ pub(crate) fn find_unquoted(s: &str, sep: u8) -> Result<Option<usize>, ()> {
     Ok(None)
 }
 
+/// Checks a comma-separated list of tokens (Allow, Supported, Require...)
+/// in one pass; returns the number of tokens, or the offset of the first
+/// bad byte. An empty value has no tokens.
+pub(crate) fn check_token_list(s: &str) -> Result<usize, usize> {
+    let b = s.as_bytes();
+    let skip_lws = |mut i: usize| {
+        while i < b.len() && is_lws(b[i]) {
+            i += 1;
+        }
+        i
+    };
+    let mut i = skip_lws(0);
+    if i == b.len() {
+        return Ok(0);
+    }
+    let mut n = 0;
+    loop {
+        let start = i;
+        while i < b.len() && is_token_char(b[i]) {
+            i += 1;
+        }
+        if i == start {
+            return Err(i);
+        }
+        n += 1;
+        i = skip_lws(i);
+        if i == b.len() {
+            return Ok(n);
+        }
+        if b[i] != b',' {
+            return Err(i);
+        }
+        i = skip_lws(i + 1);
+    }
+}
+
 /// Iterator over the comma-separated elements of a header value, honouring
 /// quoted strings and `<...>`. Each element is trimmed of LWS. An unterminated
 /// quote yields one final `Err(())`.

@@ -153,6 +153,22 @@ impl Message {
             let fail = |e: crate::ValueError, at: usize| {
                 ParseError::in_header(ParseErrorKind::InvalidHeader(e), at + e.at, h.name.as_str())
             };
+            if matches!(
+                h.name,
+                crate::HeaderName::Allow
+                    | crate::HeaderName::Supported
+                    | crate::HeaderName::Require
+                    | crate::HeaderName::Unsupported
+                    | crate::HeaderName::ProxyRequire
+            ) {
+                n += crate::text::check_token_list(h.value).map_err(|at| {
+                    fail(
+                        crate::ValueError::new("expected a token list", at),
+                        h.offset,
+                    )
+                })?;
+                continue;
+            }
             if h.name.is_list() {
                 if h.value.is_empty() {
                     continue;

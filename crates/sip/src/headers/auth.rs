@@ -29,8 +29,8 @@ impl<'a> AuthParams<'a> {
             if item.is_empty() {
                 return None;
             }
-            let (n, v) = item.split_once('=')?;
-            Some((trim_lws(n), trim_lws(v)))
+            let eq = crate::text::find_byte(item, b'=')?;
+            Some((trim_lws(&item[..eq]), trim_lws(&item[eq + 1..])))
         })
     }
 
@@ -69,9 +69,9 @@ fn parse_auth(value: &str) -> Result<(&str, AuthParams<'_>), ValueError> {
         if item.is_empty() {
             continue;
         }
-        if let Some((n, v)) = item.split_once('=') {
-            let n = trim_lws(n);
-            let v = trim_lws(v);
+        if let Some(eq) = crate::text::find_byte(item, b'=') {
+            let n = trim_lws(&item[..eq]);
+            let v = trim_lws(&item[eq + 1..]);
             if n.is_empty() || !n.bytes().all(is_token_char) {
                 return Err(ValueError::new("invalid auth-param name", lead + end));
             }
