@@ -90,21 +90,37 @@ impl Plc {
         // reads the last real period.
     }
 
+    /// Fills `out` with the concealment that would follow what
+    /// [`Plc::conceal`] last produced, without advancing. Only meaningful
+    /// during a loss.
+    pub fn peek(&self, out: &mut [i16]) {
+        let (mut pos, mut lost) = (self.pos, self.lost);
+        for s in out.iter_mut() {
+            *s = self.sample_at(pos, lost);
+            pos = (pos + 1) % self.pitch;
+            lost += 1;
+        }
+    }
+
     /// The next concealment sample, with the fade-out applied.
     fn next_concealed(&mut self) -> i16 {
+        let x = self.sample_at(self.pos, self.lost);
+        self.pos = (self.pos + 1) % self.pitch;
+        self.lost += 1;
+        x
+    }
+
+    /// The concealment sample at read position `pos` of the repeated
+    /// period, `lost` samples into the loss.
+    fn sample_at(&self, pos: usize, lost: usize) -> i16 {
         let len = self.history.len();
-        let x = self.history[len - self.pitch + self.pos] as f32;
-        self.pos += 1;
-        if self.pos == self.pitch {
-            self.pos = 0;
-        }
+        let x = self.history[len - self.pitch + pos] as f32;
         let ms10 = self.rate / 100;
-        let gain = if self.lost < ms10 {
+        let gain = if lost < ms10 {
             1.0
         } else {
-            (1.0 - 0.2 * (self.lost - ms10) as f32 / ms10 as f32).max(0.0)
+            (1.0 - 0.2 * (lost - ms10) as f32 / ms10 as f32).max(0.0)
         };
-        self.lost += 1;
         (x * gain).round() as i16
     }
 

@@ -13,6 +13,12 @@ pub struct G722Codec {
     frame: usize,
     last_len: usize,
     plc: Plc,
+    /// The last 24 samples played out (decoded or concealed), which seed
+    /// the re-encoder that keeps the ADPCM state in step during a loss.
+    tail: [i16; 24],
+    /// Scratch for the re-encoder's input (grown only when a longer frame
+    /// than ever before is concealed).
+    scratch: Vec<i16>,
 }
 
 impl G722Codec {
@@ -25,6 +31,8 @@ impl G722Codec {
             frame,
             last_len: frame,
             plc: Plc::new(16000),
+            tail: [0; 24],
+            scratch: Vec::with_capacity(frame + 24),
         }
     }
 }
@@ -75,6 +83,7 @@ impl Codec for G722Codec {
         let n = self.dec.decode(payload, pcm);
         self.plc.good_frame(&mut pcm[..n]);
         self.last_len = n;
+        self.keep_tail(&pcm[..n]);
         Ok(n)
     }
 
@@ -84,7 +93,23 @@ impl Codec for G722Codec {
             return Err(too_small(n, pcm.len()));
         }
         self.plc.conceal(&mut pcm[..n]);
-        self.dec.advance_concealed(self.plc.history(), &pcm[..n]);
+        // The decoder's output lags the far encoder's input by the QMF
+        // delay (22 samples): the lost codes encoded input that plays out 22
+        // samples later. So the re-encoder gets the concealment from 22
+        // samples on, continued 22 samples ahead, and its filter history is
+        // what played out up to 22 samples into this frame.
+        const DELAY: usize = 22;
+        if n > DELAY {
+            self.scratch.clear();
+            self.scratch.extend_from_slice(&self.tail[DELAY..]);
+            self.scratch.extend_from_slice(&pcm[..n]);
+            let at = self.scratch.len();
+            self.scratch.resize(at + DELAY, 0);
+            self.plc.peek(&mut self.scratch[at..]);
+            let (seed, input) = self.scratch.split_at(24);
+            self.dec.advance_concealed(seed, input);
+        }
+        self.keep_tail(&pcm[..n]);
         Ok(n)
     }
 
@@ -93,5 +118,17 @@ impl Codec for G722Codec {
         self.dec.reset();
         self.plc.reset();
         self.last_len = self.frame;
+        self.tail = [0; 24];
+    }
+}
+
+impl G722Codec {
+    fn keep_tail(&mut self, pcm: &[i16]) {
+        if pcm.len() >= 24 {
+            self.tail.copy_from_slice(&pcm[pcm.len() - 24..]);
+        } else {
+            self.tail.copy_within(pcm.len().., 0);
+            self.tail[24 - pcm.len()..].copy_from_slice(pcm);
+        }
     }
 }
