@@ -1,0 +1,2 @@
+//! sip-ping: placeholder replaced below.
+fn main() {}

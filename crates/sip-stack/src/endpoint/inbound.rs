@@ -1,0 +1,302 @@
+//! Received messages: parsing, stateless rejection, matching to
+//! transactions (§17.1.3, §17.2.3 with the RFC 2543 fallback), CANCEL.
+
+use super::{slot_add, Endpoint};
+use crate::core::Route;
+use crate::stateless::{self, Rejection};
+use crate::transaction::{client, server, Kind, State, Transaction};
+use crate::types::{Event, ServerKey, Source, TransportKind};
+use crate::via::{self, ResponseRoute};
+use bytes::Bytes;
+use heron_sip::headers::Via;
+use heron_sip::{Message, Method, ParseError, ParseErrorKind};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+/// The RFC 2543 matching key (§17.2.3): Request-URI, From tag, Call-ID,
+/// CSeq number and top Via; the method and To tag are checked apart.
+fn key_2543(msg: &Message) -> Option<String> {
+    let from_tag = msg.from_header().ok()?.tag().unwrap_or("").to_owned();
+    let cseq = msg.cseq().ok()?.seq;
+    let via = msg.header_values(heron_sip::HeaderName::Via).next()?;
+    let (top, _) = via::split_first(via);
+    Some(format!(
+        "{}\n{}\n{}\n{}\n{}",
+        msg.request_uri_str().unwrap_or(""),
+        from_tag,
+        msg.call_id().ok()?,
+        cseq,
+        top
+    ))
+}
+
+impl Endpoint {
+    /// A datagram arrived on `local` from `remote`.
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        transport: TransportKind,
+        local: SocketAddr,
+        remote: SocketAddr,
+        bytes: Bytes,
+    ) {
+        let source = Source {
+            transport,
+            local,
+            remote,
+            connection: None,
+        };
+        match Message::parse(bytes.clone()) {
+            Ok(msg) => self.handle_message(now, msg, source),
+            Err(e) if e.kind == ParseErrorKind::Empty => {}
+            Err(e) => self.reject_unparsed(&bytes, &e, source),
+        }
+    }
+
+    /// A request we cannot parse: a best-effort 400 to the source.
+    fn reject_unparsed(&mut self, bytes: &[u8], e: &ParseError, source: Source) {
+        let tag = self.core.new_tag();
+        if let Some(resp) = stateless::raw_bad_request(bytes, e, &tag) {
+            let mut route = Route {
+                transport: source.transport,
+                local: source.local,
+                remote: source.remote,
+                connection: source.connection,
+                server_name: None,
+            };
+            let _ = self.core.send(&mut route, resp);
+        }
+    }
+
+    pub(crate) fn handle_message(&mut self, now: Instant, msg: Message, source: Source) {
+        if msg.is_request() {
+            self.handle_request(now, msg, source);
+        } else {
+            self.handle_response(now, msg, source);
+        }
+    }
+
+    fn send_stateless_response(&mut self, resp: &Message, route: ResponseRoute) {
+        let mut r = Route {
+            transport: route.source.transport,
+            local: route.source.local,
+            remote: route.addr,
+            connection: route.source.connection,
+            server_name: None,
+        };
+        let _ = self.core.send(&mut r, resp.to_bytes());
+    }
+
+    fn handle_request(&mut self, now: Instant, mut msg: Message, source: Source) {
+        let is_ack = msg.method() == Some(&Method::Ack);
+        if let Err(e) = msg.validate() {
+            if !is_ack {
+                let rej = stateless::malformed(&e);
+                let route = via::stamp(&mut msg, source, true).unwrap_or(ResponseRoute {
+                    source,
+                    addr: source.remote,
+                });
+                let tag = self.core.new_tag();
+                let resp = rej.response(&msg, &tag, self.core.cfg.server_name.as_deref());
+                self.send_stateless_response(&resp, route);
+            }
+            return;
+        }
+        let Some(route) = via::stamp(&mut msg, source, self.core.cfg.force_rport) else {
+            return;
+        };
+        let Ok(top) = msg.top_via() else {
+            return;
+        };
+        let rfc3261 = top.has_rfc3261_branch();
+        let branch = if rfc3261 {
+            top.branch().unwrap_or("").to_owned()
+        } else {
+            String::new()
+        };
+        let sent_by = via::sent_by(&top);
+        let method = msg.method().cloned().unwrap_or(Method::Ack);
+        let k2543 = if rfc3261 { None } else { key_2543(&msg) };
+        let ack_to_tag = if is_ack {
+            msg.to_header()
+                .ok()
+                .and_then(|t| t.tag().map(str::to_owned))
+        } else {
+            None
+        };
+        let want = if is_ack {
+            Method::Invite
+        } else {
+            method.clone()
+        };
+        if let Some(id) = self.find_server(
+            &branch,
+            k2543.as_deref(),
+            &sent_by,
+            &want,
+            ack_to_tag.as_deref(),
+            is_ack,
+        ) {
+            if let Some(tx) = self.txs.get_mut(&id) {
+                server::on_request(tx, &mut self.core, now, msg, source);
+            }
+            self.reap(id);
+            return;
+        }
+        if is_ack {
+            self.core.events.push_back(Event::Ack {
+                request: msg,
+                source,
+            });
+            return;
+        }
+        let kind = if method == Method::Invite {
+            Kind::ServerInvite
+        } else {
+            Kind::ServerNonInvite
+        };
+        let id = self.core.alloc_id();
+        let tx_route = Route {
+            transport: source.transport,
+            local: source.local,
+            remote: route.addr,
+            connection: source.connection,
+            server_name: None,
+        };
+        let stored = if kind == Kind::ServerInvite {
+            msg.clone()
+        } else {
+            Message::response(100)
+        };
+        let mut tx = Transaction::new(id, kind, tx_route, method.clone(), stored);
+        tx.sent_by = sent_by.clone();
+        if rfc3261 {
+            slot_add(&mut self.server_by_branch, &branch, id);
+            tx.branch = branch.clone();
+        } else if let Some(k) = &k2543 {
+            slot_add(&mut self.server_2543, k, id);
+            tx.key2543 = k2543.clone();
+        }
+        self.txs.insert(id, tx);
+        if method == Method::Cancel {
+            let invite = self.find_server(
+                &branch,
+                k2543.as_deref(),
+                &sent_by,
+                &Method::Invite,
+                None,
+                false,
+            );
+            self.answer_cancel(now, id, invite, msg);
+            return;
+        }
+        match stateless::check_request(&msg, &self.core.cfg) {
+            Err(rej) => self.reject(now, id, &msg, &rej),
+            Ok(()) => {
+                if let Some(tx) = self.txs.get_mut(&id) {
+                    server::start(tx, &mut self.core, now);
+                }
+                self.core.events.push_back(Event::Request {
+                    key: ServerKey(id),
+                    request: msg,
+                    source,
+                });
+            }
+        }
+    }
+
+    /// Answers a request with `rej` through its own server transaction, so
+    /// retransmissions are answered again and the ACK is absorbed.
+    fn reject(&mut self, now: Instant, id: u64, req: &Message, rej: &Rejection) {
+        let tag = self.core.new_tag();
+        let resp = rej.response(req, &tag, self.core.cfg.server_name.as_deref());
+        if let Some(tx) = self.txs.get_mut(&id) {
+            let _ = server::respond(tx, &mut self.core, now, &resp);
+        }
+        self.reap(id);
+    }
+
+    /// CANCEL (§9.2): 200 and [`Event::Cancelled`] when it matches an INVITE
+    /// still proceeding, 200 alone when that INVITE is answered already,
+    /// 481 when it matches nothing.
+    fn answer_cancel(&mut self, now: Instant, id: u64, invite: Option<u64>, cancel: Message) {
+        let code = if invite.is_some() { 200 } else { 481 };
+        let tag = self.core.new_tag();
+        let resp = Message::response_to(&cancel, code, Some(&tag));
+        if let Some(tx) = self.txs.get_mut(&id) {
+            let _ = server::respond(tx, &mut self.core, now, &resp);
+        }
+        self.reap(id);
+        if let Some(inv) = invite {
+            if self
+                .txs
+                .get(&inv)
+                .is_some_and(|t| t.state == State::Proceeding)
+            {
+                self.core.events.push_back(Event::Cancelled {
+                    invite: ServerKey(inv),
+                    cancel,
+                });
+            }
+        }
+    }
+
+    fn find_server(
+        &self,
+        branch: &str,
+        k2543: Option<&str>,
+        sent_by: &str,
+        method: &Method,
+        ack_to_tag: Option<&str>,
+        is_ack: bool,
+    ) -> Option<u64> {
+        let slots = if branch.is_empty() {
+            self.server_2543.get(k2543?)?
+        } else {
+            self.server_by_branch.get(branch)?
+        };
+        slots.iter().copied().filter(|id| *id != 0).find(|id| {
+            self.txs.get(id).is_some_and(|tx| {
+                !tx.kind.is_client()
+                    && tx.method == *method
+                    && (!branch.is_empty()
+                        || !is_ack
+                        || tx.to_tag.is_none()
+                        || tx.to_tag.as_deref() == ack_to_tag)
+                    && (branch.is_empty() || tx.sent_by.eq_ignore_ascii_case(sent_by))
+            })
+        })
+    }
+
+    fn handle_response(&mut self, now: Instant, msg: Message, source: Source) {
+        if msg.validate().is_err() {
+            return;
+        }
+        let Some(id) = self.match_client(&msg) else {
+            return;
+        };
+        let next = match self.txs.get_mut(&id) {
+            Some(tx) => client::on_response(tx, &mut self.core, now, msg, source),
+            None => return,
+        };
+        self.after_client(now, id, next);
+    }
+
+    /// §17.1.3: the client transaction a response belongs to. A response
+    /// with more than one Via is not for us (§8.1.3.3).
+    fn match_client(&self, msg: &Message) -> Option<u64> {
+        let mut vias = msg.all::<Via>();
+        let top = match (vias.next(), vias.next()) {
+            (Some(Ok(v)), None) => v,
+            _ => return None,
+        };
+        let branch = top.branch()?;
+        let cseq = msg.cseq().ok()?;
+        let slots = self.client_by_branch.get(branch)?;
+        slots.iter().copied().filter(|id| *id != 0).find(|id| {
+            self.txs
+                .get(id)
+                .is_some_and(|tx| tx.method.as_str() == cseq.method)
+        })
+    }
+}

@@ -1,0 +1,582 @@
+//! The sans-IO [`Endpoint`]: transactions, matching, stateless checks and
+//! stream connections, driven by inputs with their time and polled for
+//! outputs.
+
+mod connections;
+mod inbound;
+
+use crate::config::EndpointConfig;
+use crate::core::{Core, Listener, Route};
+use crate::error::Error;
+use crate::timer::Owner;
+use crate::transaction::client::{self, Next};
+use crate::transaction::{server, Kind, State, Transaction};
+use crate::types::{
+    ClientKey, ConnectionCommand, Event, ServerKey, Target, TransactionKey, Transmit,
+    TransportError, TransportKind,
+};
+use crate::via;
+use heron_sip::{HeaderName, Message, Method};
+use rand_core::RngCore;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+/// Up to two transaction ids sharing a branch (an INVITE and its CANCEL);
+/// 0 marks a free slot.
+type Slots = [u64; 2];
+
+fn slot_add(map: &mut HashMap<String, Slots>, key: &str, id: u64) {
+    match map.get_mut(key) {
+        Some(s) => {
+            if let Some(free) = s.iter_mut().find(|x| **x == 0) {
+                *free = id;
+            }
+        }
+        None => {
+            map.insert(key.to_owned(), [id, 0]);
+        }
+    }
+}
+
+fn slot_remove(map: &mut HashMap<String, Slots>, key: &str, id: u64) {
+    if let Some(s) = map.get_mut(key) {
+        for x in s.iter_mut() {
+            if *x == id {
+                *x = 0;
+            }
+        }
+        if s == &[0, 0] {
+            map.remove(key);
+        }
+    }
+}
+
+/// A SIP endpoint's transaction and transport layer with no I/O: feed it
+/// datagrams, stream bytes, connection news and timeouts; send requests
+/// and responses through it; poll it for bytes to send, connection
+/// commands, events and the next deadline.
+///
+/// See the crate documentation for a complete exchange.
+pub struct Endpoint {
+    core: Core,
+    txs: HashMap<u64, Transaction>,
+    client_by_branch: HashMap<String, Slots>,
+    server_by_branch: HashMap<String, Slots>,
+    server_2543: HashMap<String, Slots>,
+    /// Client keys whose current attempt has another id (failover).
+    redirect: HashMap<u64, u64>,
+    outbound_proxy: Option<Vec<Target>>,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("transactions", &self.txs.len())
+            .field("connections", &self.core.conns.len())
+            .field("listeners", &self.core.listeners)
+            .finish()
+    }
+}
+
+impl Endpoint {
+    /// A new endpoint. `rng` makes branches and tags: the OS RNG in
+    /// production, a seeded one in tests.
+    pub fn new(config: EndpointConfig, rng: impl RngCore + Send + 'static) -> Endpoint {
+        Endpoint {
+            core: Core::new(config, Box::new(rng)),
+            txs: HashMap::new(),
+            client_by_branch: HashMap::new(),
+            server_by_branch: HashMap::new(),
+            server_2543: HashMap::new(),
+            redirect: HashMap::new(),
+            outbound_proxy: None,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EndpointConfig {
+        &self.core.cfg
+    }
+
+    /// Declares a local transport address (a bound UDP socket or a TCP/TLS
+    /// listener). `advertised` is the `host:port` to put in Via sent-by
+    /// instead of `local` (a public name or address).
+    pub fn add_listener(
+        &mut self,
+        transport: TransportKind,
+        local: SocketAddr,
+        advertised: Option<String>,
+    ) {
+        let sent_by = advertised.unwrap_or_else(|| local.to_string());
+        self.core.listeners.push(Listener {
+            transport,
+            local,
+            sent_by,
+        });
+    }
+
+    /// Sends every request to these targets (the outbound proxy, resolved)
+    /// instead of the ones given; `None` turns it off. Route headers are
+    /// the caller's (the dialog layer's pre-existing route set).
+    pub fn set_outbound_proxy(&mut self, targets: Option<Vec<Target>>) {
+        self.outbound_proxy = targets.filter(|t| !t.is_empty());
+    }
+
+    /// A fresh tag for From or To (48 random bits, RFC 3261 §19.3).
+    pub fn new_tag(&mut self) -> String {
+        self.core.new_tag()
+    }
+
+    /// A fresh Call-ID.
+    pub fn new_call_id(&mut self) -> String {
+        let mut s = String::with_capacity(24);
+        self.core.random_hex(&mut s, 24);
+        s
+    }
+
+    /// A fresh branch with the magic cookie.
+    pub fn new_branch(&mut self) -> String {
+        self.core.new_branch()
+    }
+
+    /// Live transactions (for leak checks).
+    pub fn transaction_count(&self) -> usize {
+        self.txs.len()
+    }
+
+    /// Open stream connections.
+    pub fn connection_count(&self) -> usize {
+        self.core.conns.len()
+    }
+
+    /// The state of a transaction, if it is alive.
+    pub fn transaction_state(&self, key: TransactionKey) -> Option<State> {
+        let id = match key {
+            TransactionKey::Client(k) => self.client_id(k),
+            TransactionKey::Server(k) => k.0,
+        };
+        self.txs.get(&id).map(|t| t.state)
+    }
+
+    fn client_id(&self, key: ClientKey) -> u64 {
+        self.redirect.get(&key.0).copied().unwrap_or(key.0)
+    }
+
+    /// Starts a client transaction for `request` to `target`. The endpoint
+    /// adds the top Via (new branch, `rport`) and Max-Forwards when absent.
+    pub fn send_request(
+        &mut self,
+        now: Instant,
+        request: Message,
+        target: Target,
+    ) -> Result<ClientKey, Error> {
+        self.send_request_to(now, request, vec![target])
+    }
+
+    /// Like [`Endpoint::send_request`] with targets in order of preference
+    /// (RFC 3263): on timeout, transport error or 503 the next is tried
+    /// with a new branch (§4.3). The key stays the same.
+    pub fn send_request_to(
+        &mut self,
+        now: Instant,
+        mut request: Message,
+        targets: Vec<Target>,
+    ) -> Result<ClientKey, Error> {
+        let method = request.method().cloned().ok_or(Error::NotARequest)?;
+        if matches!(method, Method::Ack | Method::Cancel) {
+            return Err(Error::NotARequest);
+        }
+        request.cseq().map_err(|e| Error::Invalid(e.to_string()))?;
+        if !request.has(HeaderName::MaxForwards) {
+            request.append_header(HeaderName::MaxForwards, "70");
+        }
+        let mut targets: std::collections::VecDeque<Target> = match &self.outbound_proxy {
+            Some(p) => p.iter().cloned().collect(),
+            None => targets.into_iter().collect(),
+        };
+        let first = targets.pop_front().ok_or(Error::NoTargets)?;
+        let kind = if method == Method::Invite {
+            Kind::ClientInvite
+        } else {
+            Kind::ClientNonInvite
+        };
+        let id = self.core.alloc_id();
+        let mut tx = Transaction::new(id, kind, self.placeholder_route(&first), method, request);
+        tx.targets = targets;
+        match self.launch(now, tx, first) {
+            Ok(()) => Ok(ClientKey(id)),
+            Err(b) => {
+                let (tx, e) = *b;
+                // Try the remaining targets before giving up.
+                let user = tx.user;
+                self.txs.insert(tx.id, tx);
+                if self.retry(now, id) {
+                    Ok(ClientKey(user))
+                } else {
+                    self.txs.remove(&id);
+                    Err(e.into())
+                }
+            }
+        }
+    }
+
+    fn placeholder_route(&self, target: &Target) -> Route {
+        Route {
+            transport: target.transport,
+            local: target.addr,
+            remote: target.addr,
+            connection: None,
+            server_name: target.server_name.clone(),
+        }
+    }
+
+    /// Puts our Via on the transaction's request for `target`, sends it
+    /// and registers the transaction. On failure the transaction is
+    /// handed back.
+    fn launch(
+        &mut self,
+        now: Instant,
+        mut tx: Transaction,
+        target: Target,
+    ) -> Result<(), Box<(Transaction, TransportError)>> {
+        let mut transport = target.transport;
+        loop {
+            let Some(listener) = self.core.listener_for(transport, target.addr) else {
+                return Err(Box::new((tx, TransportError::NoTransport(transport))));
+            };
+            let (local, sent_by) = (listener.local, listener.sent_by.clone());
+            tx.route = Route {
+                transport,
+                local,
+                remote: target.addr,
+                connection: None,
+                server_name: target.server_name.clone(),
+            };
+            tx.branch = self.core.new_branch();
+            tx.via = via::build(transport, &sent_by, &tx.branch);
+            tx.request.remove_first(HeaderName::Via);
+            tx.request.prepend_header(HeaderName::Via, &tx.via);
+            tx.wire = tx.request.to_bytes();
+            // §18.1.1: a request too large for UDP goes over TCP when the
+            // target's transport was not pinned.
+            if transport == TransportKind::Udp
+                && !target.transport_pinned
+                && tx.wire.len() > self.core.cfg.udp_max_request
+                && self.core.listener(TransportKind::Tcp).is_some()
+            {
+                transport = TransportKind::Tcp;
+                continue;
+            }
+            break;
+        }
+        if let Err(e) = client::start(&mut tx, &mut self.core, now) {
+            return Err(Box::new((tx, e)));
+        }
+        slot_add(&mut self.client_by_branch, &tx.branch, tx.id);
+        self.txs.insert(tx.id, tx);
+        Ok(())
+    }
+
+    /// Moves the client transaction `old` to its next target. False when
+    /// none is left.
+    fn retry(&mut self, now: Instant, old: u64) -> bool {
+        loop {
+            let Some(o) = self.txs.get_mut(&old) else {
+                return false;
+            };
+            let Some(target) = o.targets.pop_front() else {
+                return false;
+            };
+            o.superseded = true;
+            let id = self.core.alloc_id();
+            let mut tx = Transaction::new(
+                id,
+                o.kind,
+                o.route.clone(),
+                o.method.clone(),
+                o.request.clone(),
+            );
+            tx.user = o.user;
+            tx.targets = std::mem::take(&mut o.targets);
+            tx.pending_cancel = o.pending_cancel.take();
+            let user = tx.user;
+            match self.launch(now, tx, target) {
+                Ok(()) => {
+                    if user == id {
+                        self.redirect.remove(&user);
+                    } else {
+                        self.redirect.insert(user, id);
+                    }
+                    return true;
+                }
+                Err(b) => {
+                    let (mut tx, _) = *b;
+                    // Hand the rest back to the old attempt and go on.
+                    if let Some(o) = self.txs.get_mut(&old) {
+                        o.targets = std::mem::take(&mut tx.targets);
+                        o.pending_cancel = tx.pending_cancel;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Cancels an INVITE client transaction (RFC 3261 §9.1). If no
+    /// provisional response has arrived yet the CANCEL waits for one; if a
+    /// final response comes first it is never sent and its key is
+    /// terminated.
+    pub fn cancel(&mut self, now: Instant, invite: ClientKey) -> Result<ClientKey, Error> {
+        let id = self.client_id(invite);
+        let tx = self.txs.get_mut(&id).ok_or(Error::UnknownTransaction)?;
+        if tx.kind != Kind::ClientInvite {
+            return Err(Error::NotARequest);
+        }
+        match tx.state {
+            State::Calling => {
+                if let Some(c) = tx.pending_cancel {
+                    return Ok(ClientKey(c));
+                }
+                let c = self.core.alloc_id();
+                if let Some(tx) = self.txs.get_mut(&id) {
+                    tx.pending_cancel = Some(c);
+                }
+                Ok(ClientKey(c))
+            }
+            State::Proceeding => {
+                let c = self.core.alloc_id();
+                self.start_cancel(now, id, c)?;
+                Ok(ClientKey(c))
+            }
+            s => Err(Error::WrongState(s)),
+        }
+    }
+
+    fn start_cancel(&mut self, now: Instant, invite: u64, id: u64) -> Result<(), Error> {
+        let inv = self.txs.get(&invite).ok_or(Error::UnknownTransaction)?;
+        let mut msg = client::build_cancel(inv);
+        msg.prepend_header(HeaderName::Via, &inv.via);
+        let mut tx = Transaction::new(
+            id,
+            Kind::ClientNonInvite,
+            inv.route.clone(),
+            Method::Cancel,
+            msg,
+        );
+        tx.branch = inv.branch.clone();
+        tx.via = inv.via.clone();
+        tx.wire = tx.request.to_bytes();
+        client::start(&mut tx, &mut self.core, now)?;
+        slot_add(&mut self.client_by_branch, &tx.branch, id);
+        self.txs.insert(id, tx);
+        Ok(())
+    }
+
+    /// Sends a request outside any transaction: the ACK for a 2xx (RFC 3261
+    /// §13.2.2.4) and its repetitions. A top Via with a new branch is added.
+    pub fn send_stateless(
+        &mut self,
+        _now: Instant,
+        mut request: Message,
+        target: Target,
+    ) -> Result<(), Error> {
+        if !request.is_request() {
+            return Err(Error::NotARequest);
+        }
+        let target = match &self.outbound_proxy {
+            Some(p) => p[0].clone(),
+            None => target,
+        };
+        let listener = self
+            .core
+            .listener_for(target.transport, target.addr)
+            .ok_or(Error::NoTransport(target.transport))?;
+        let (local, sent_by) = (listener.local, listener.sent_by.clone());
+        let branch = self.core.new_branch();
+        request.remove_first(HeaderName::Via);
+        request.prepend_header(
+            HeaderName::Via,
+            &via::build(target.transport, &sent_by, &branch),
+        );
+        if !request.has(HeaderName::MaxForwards) {
+            request.append_header(HeaderName::MaxForwards, "70");
+        }
+        let mut route = Route {
+            transport: target.transport,
+            local,
+            remote: target.addr,
+            connection: None,
+            server_name: target.server_name,
+        };
+        self.core.send(&mut route, request.to_bytes())?;
+        Ok(())
+    }
+
+    /// Answers a request the endpoint reported with [`Event::Request`].
+    /// Build the response with [`Message::response_to`] from that request
+    /// (it carries the Via the response must go back along).
+    pub fn send_response(
+        &mut self,
+        now: Instant,
+        key: ServerKey,
+        response: Message,
+    ) -> Result<(), Error> {
+        let tx = self.txs.get_mut(&key.0).ok_or(Error::UnknownTransaction)?;
+        if tx.kind.is_client() {
+            return Err(Error::UnknownTransaction);
+        }
+        server::respond(tx, &mut self.core, now, &response)?;
+        self.reap(key.0);
+        Ok(())
+    }
+
+    /// Reports that datagrams to `remote` cannot be delivered (an ICMP
+    /// error from the socket): pending client transactions to it fail over
+    /// or report [`Event::TransportError`] (§17.1.4).
+    pub fn transport_failed(
+        &mut self,
+        now: Instant,
+        transport: TransportKind,
+        remote: SocketAddr,
+        reason: &str,
+    ) {
+        let hit: Vec<u64> = self
+            .txs
+            .values()
+            .filter(|t| {
+                t.kind.is_client() && t.route.transport == transport && t.route.remote == remote
+            })
+            .map(|t| t.id)
+            .collect();
+        let err =
+            TransportError::ConnectionFailed(crate::types::ConnectionId(0), reason.to_owned());
+        for id in hit {
+            self.fail_client(now, id, err.clone());
+        }
+    }
+
+    /// A client transaction's transport failed.
+    fn fail_client(&mut self, now: Instant, id: u64, error: TransportError) {
+        let Some(tx) = self.txs.get_mut(&id) else {
+            return;
+        };
+        if client::transport_failed(tx) && !self.retry(now, id) {
+            if let Some(tx) = self.txs.get(&id) {
+                let key = ClientKey(tx.user);
+                tx.event(&mut self.core, Event::TransportError { key, error });
+            }
+        }
+        self.reap(id);
+    }
+
+    /// Processes every timer due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some((at, owner, timer)) = self.core.timers.pop_due(now) {
+            match owner {
+                Owner::Transaction(id) => {
+                    let Some(tx) = self.txs.get_mut(&id) else {
+                        continue;
+                    };
+                    if tx.timers.get(timer) != Some(at) {
+                        continue;
+                    }
+                    tx.on_timer(&mut self.core, now, timer);
+                    if tx.timed_out && !self.retry(now, id) {
+                        if let Some(tx) = self.txs.get(&id) {
+                            let key = ClientKey(tx.user);
+                            tx.event(&mut self.core, Event::Timeout { key });
+                        }
+                    }
+                    self.reap(id);
+                }
+                Owner::Connection(id) => self.on_connection_timer(now, id, at, timer),
+            }
+        }
+    }
+
+    /// Removes a terminated transaction and reports it.
+    fn reap(&mut self, id: u64) {
+        let done = self
+            .txs
+            .get(&id)
+            .is_some_and(|t| t.state == State::Terminated);
+        if !done {
+            return;
+        }
+        let Some(tx) = self.txs.remove(&id) else {
+            return;
+        };
+        if tx.kind.is_client() {
+            slot_remove(&mut self.client_by_branch, &tx.branch, id);
+            if !tx.superseded {
+                self.redirect.remove(&tx.user);
+            }
+            if let Some(c) = tx.pending_cancel {
+                self.core
+                    .events
+                    .push_back(Event::Terminated(TransactionKey::Client(ClientKey(c))));
+            }
+        } else {
+            if !tx.branch.is_empty() {
+                slot_remove(&mut self.server_by_branch, &tx.branch, id);
+            }
+            if let Some(k) = &tx.key2543 {
+                slot_remove(&mut self.server_2543, k, id);
+            }
+        }
+        tx.event(&mut self.core, Event::Terminated(tx.key()));
+    }
+
+    /// Handles what a client transaction asked for after a response.
+    fn after_client(&mut self, now: Instant, id: u64, next: Next) {
+        match next {
+            Next::Nothing => {}
+            Next::Failover => {
+                self.retry(now, id);
+            }
+            Next::SendCancel(c) => {
+                if self.start_cancel(now, id, c).is_err() {
+                    self.core
+                        .events
+                        .push_back(Event::Terminated(TransactionKey::Client(ClientKey(c))));
+                }
+            }
+            Next::DropCancel(c) => self
+                .core
+                .events
+                .push_back(Event::Terminated(TransactionKey::Client(ClientKey(c)))),
+        }
+        self.reap(id);
+    }
+
+    /// The next bytes to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.core.transmits.pop_front()
+    }
+
+    /// The next connection command (open, close); handle these before the
+    /// transmits that follow them.
+    pub fn poll_command(&mut self) -> Option<ConnectionCommand> {
+        self.core.commands.pop_front()
+    }
+
+    /// The next event for the user.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.core.events.pop_front()
+    }
+
+    /// The earliest deadline: call [`Endpoint::handle_timeout`] then.
+    pub fn poll_timeout(&mut self) -> Option<Instant> {
+        while let Some((at, owner, timer)) = self.core.timers.peek() {
+            let live = match owner {
+                Owner::Transaction(id) => self.txs.get(&id).and_then(|t| t.timers.get(timer)),
+                Owner::Connection(id) => self.core.conns.get(&id).and_then(|c| c.timers.get(timer)),
+            } == Some(at);
+            if live {
+                return Some(at);
+            }
+            self.core.timers.pop();
+        }
+        None
+    }
+}

@@ -1,0 +1,293 @@
+//! The vocabulary shared by the sans-IO endpoint and its drivers: transports,
+//! targets, message sources, keys, what the endpoint asks a driver to do and
+//! what it reports to its user.
+
+use bytes::Bytes;
+use heron_sip::Message;
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// A SIP transport (RFC 3261 §18).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TransportKind {
+    /// UDP: unreliable, retransmissions by the transactions.
+    Udp,
+    /// TCP: reliable stream.
+    Tcp,
+    /// TLS over TCP: reliable, encrypted stream.
+    Tls,
+}
+
+impl TransportKind {
+    /// Whether the transport is reliable (no retransmission timers).
+    pub fn is_reliable(self) -> bool {
+        !matches!(self, TransportKind::Udp)
+    }
+
+    /// Whether the transport is a byte stream (TCP or TLS).
+    pub fn is_stream(self) -> bool {
+        self.is_reliable()
+    }
+
+    /// The token used in Via (`UDP`, `TCP`, `TLS`).
+    pub fn via_token(self) -> &'static str {
+        match self {
+            TransportKind::Udp => "UDP",
+            TransportKind::Tcp => "TCP",
+            TransportKind::Tls => "TLS",
+        }
+    }
+
+    /// The default port (5060, or 5061 for TLS).
+    pub fn default_port(self) -> u16 {
+        match self {
+            TransportKind::Tls => 5061,
+            _ => 5060,
+        }
+    }
+
+    /// Reads a Via transport token or a `transport=` URI parameter.
+    pub fn from_token(token: &str) -> Option<TransportKind> {
+        if token.eq_ignore_ascii_case("udp") {
+            Some(TransportKind::Udp)
+        } else if token.eq_ignore_ascii_case("tcp") {
+            Some(TransportKind::Tcp)
+        } else if token.eq_ignore_ascii_case("tls") {
+            Some(TransportKind::Tls)
+        } else {
+            None
+        }
+    }
+}
+
+impl fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.via_token())
+    }
+}
+
+/// Where a request goes: one address on one transport, as RFC 3263
+/// resolution yields it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Target {
+    /// The transport to use.
+    pub transport: TransportKind,
+    /// The peer's address.
+    pub addr: SocketAddr,
+    /// The host name the target was resolved from: the TLS server name
+    /// (SNI and certificate check) for TLS targets.
+    pub server_name: Option<String>,
+    /// The transport was chosen explicitly (a `transport=` parameter), so
+    /// a large request must not be moved from UDP to TCP (§18.1.1).
+    pub transport_pinned: bool,
+}
+
+impl Target {
+    /// A target on `transport` at `addr`, with no server name.
+    pub fn new(transport: TransportKind, addr: SocketAddr) -> Target {
+        Target {
+            transport,
+            addr,
+            server_name: None,
+            transport_pinned: false,
+        }
+    }
+
+    /// Sets the TLS server name.
+    pub fn with_server_name(mut self, name: impl Into<String>) -> Target {
+        self.server_name = Some(name.into());
+        self
+    }
+
+    /// Marks the transport as explicitly chosen.
+    pub fn pinned(mut self) -> Target {
+        self.transport_pinned = true;
+        self
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.transport, self.addr)
+    }
+}
+
+/// A stream connection known to the endpoint (TCP or TLS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnectionId(pub u64);
+
+impl fmt::Display for ConnectionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "conn#{}", self.0)
+    }
+}
+
+/// Where a received message came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Source {
+    /// The transport it arrived on.
+    pub transport: TransportKind,
+    /// Our local address it arrived at.
+    pub local: SocketAddr,
+    /// The peer's address.
+    pub remote: SocketAddr,
+    /// The connection, for stream transports.
+    pub connection: Option<ConnectionId>,
+}
+
+/// The key of a client transaction: the handle returned by
+/// [`Endpoint::send_request`](crate::Endpoint::send_request). It stays the
+/// same when the endpoint fails over to the next target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientKey(pub(crate) u64);
+
+/// The key of a server transaction, given with each incoming request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ServerKey(pub(crate) u64);
+
+/// Either kind of transaction key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransactionKey {
+    /// A client transaction.
+    Client(ClientKey),
+    /// A server transaction.
+    Server(ServerKey),
+}
+
+/// Bytes the driver must send.
+#[derive(Debug, Clone)]
+pub struct Transmit {
+    /// The transport.
+    pub transport: TransportKind,
+    /// The local address to send from (the listener's address).
+    pub local: SocketAddr,
+    /// The peer.
+    pub remote: SocketAddr,
+    /// For stream transports: the connection to write to. A connection the
+    /// driver has not seen yet was announced by a
+    /// [`ConnectionCommand::Open`] just before.
+    pub connection: Option<ConnectionId>,
+    /// The bytes.
+    pub payload: Bytes,
+}
+
+/// What the endpoint asks the driver to do with stream connections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectionCommand {
+    /// Open a connection to `remote`; writes for `id` follow. Report the
+    /// outcome with [`Endpoint::connection_established`](crate::Endpoint::connection_established)
+    /// or [`Endpoint::connection_failed`](crate::Endpoint::connection_failed).
+    Open {
+        /// The id the endpoint gave the connection.
+        id: ConnectionId,
+        /// TCP or TLS.
+        transport: TransportKind,
+        /// The peer.
+        remote: SocketAddr,
+        /// TLS server name (SNI and certificate check).
+        server_name: Option<String>,
+    },
+    /// Close the connection (framing error, dead flow).
+    Close {
+        /// Which one.
+        id: ConnectionId,
+    },
+}
+
+/// Why a transaction or flow failed at the transport level.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    /// The connection could not be opened or broke.
+    #[error("connection {0} failed: {1}")]
+    ConnectionFailed(ConnectionId, String),
+    /// No listener exists for the transport.
+    #[error("no local {0} transport to send from")]
+    NoTransport(TransportKind),
+    /// The keep-alive got no answer in time (RFC 5626 §4.4.1).
+    #[error("no keep-alive answer from {0} within {1:?}")]
+    KeepAliveTimeout(SocketAddr, Duration),
+}
+
+/// What the endpoint reports to its user (the transaction user: dialogs,
+/// registration, or an application).
+#[derive(Debug)]
+pub enum Event {
+    /// A new request created a server transaction: answer it with
+    /// [`Endpoint::send_response`](crate::Endpoint::send_response). The
+    /// top Via already carries `received`/`rport` as RFC 3581 asks.
+    Request {
+        /// The transaction.
+        key: ServerKey,
+        /// The request.
+        request: Message,
+        /// Where it came from.
+        source: Source,
+    },
+    /// An ACK that matched no INVITE server transaction in Completed state:
+    /// the ACK for a 2xx, handled by the dialog (RFC 3261 §13.3.1.4).
+    Ack {
+        /// The ACK.
+        request: Message,
+        /// Where it came from.
+        source: Source,
+    },
+    /// A CANCEL matched an INVITE server transaction that has not sent a
+    /// final response; the endpoint answered the CANCEL with 200. The user
+    /// should answer the INVITE with 487 (RFC 3261 §9.2).
+    Cancelled {
+        /// The INVITE's transaction.
+        invite: ServerKey,
+        /// The CANCEL request.
+        cancel: Message,
+    },
+    /// A response for a client transaction. For an INVITE, 2xx
+    /// retransmissions are passed up too (RFC 6026 Accepted state) so the
+    /// dialog can repeat its ACK.
+    Response {
+        /// The transaction.
+        key: ClientKey,
+        /// The response.
+        response: Message,
+        /// Where it came from.
+        source: Source,
+    },
+    /// Timer B or F fired: no final response arrived (treat as 408), after
+    /// every target was tried.
+    Timeout {
+        /// The transaction.
+        key: ClientKey,
+    },
+    /// The request could not be sent to any target (RFC 3261 §17.1.4; treat
+    /// as 503).
+    TransportError {
+        /// The transaction.
+        key: ClientKey,
+        /// The last error.
+        error: TransportError,
+    },
+    /// A server transaction's response could not be delivered.
+    ResponseFailed {
+        /// The transaction.
+        key: ServerKey,
+        /// Why.
+        error: TransportError,
+    },
+    /// A transaction has ended; its key is no longer valid.
+    Terminated(TransactionKey),
+    /// A stream connection closed or failed. For flows we opened (to the
+    /// registrar or proxy) this is how a dead flow is reported, so
+    /// registration can recover (RFC 5626 §4.4.1).
+    ConnectionClosed {
+        /// The connection.
+        id: ConnectionId,
+        /// TCP or TLS.
+        transport: TransportKind,
+        /// The peer.
+        remote: SocketAddr,
+        /// Whether we opened it.
+        outbound: bool,
+        /// Why, when it failed rather than closed normally.
+        error: Option<TransportError>,
+    },
+}
