@@ -9,7 +9,11 @@ use crate::model::{AddressType, ConnectionAddress};
 use crate::secret::Secret;
 
 /// One `a=` line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` redacts key material: `ice-pwd`, the keys of `a=crypto`, and the
+/// value of any other attribute that looks like it carries a key (its name
+/// contains `crypto`, `key` or `pwd`, or its value contains `inline:`).
+#[derive(Clone, PartialEq, Eq)]
 pub enum Attribute {
     /// `a=rtpmap:<pt> <encoding>/<clock rate>[/<channels>]`.
     RtpMap(RtpMap),
@@ -120,6 +124,45 @@ impl Attribute {
         Self::Other {
             name: name.to_owned(),
             value: value.map(str::to_owned),
+        }
+    }
+}
+
+impl fmt::Debug for Attribute {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::RtpMap(v) => f.debug_tuple("RtpMap").field(v).finish(),
+            Self::Fmtp(v) => f.debug_tuple("Fmtp").field(v).finish(),
+            Self::Ptime(v) => f.debug_tuple("Ptime").field(v).finish(),
+            Self::MaxPtime(v) => f.debug_tuple("MaxPtime").field(v).finish(),
+            Self::Direction(v) => f.debug_tuple("Direction").field(v).finish(),
+            Self::Rtcp(v) => f.debug_tuple("Rtcp").field(v).finish(),
+            Self::RtcpMux => f.write_str("RtcpMux"),
+            Self::Crypto(v) => f.debug_tuple("Crypto").field(v).finish(),
+            Self::Fingerprint(v) => f.debug_tuple("Fingerprint").field(v).finish(),
+            Self::Setup(v) => f.debug_tuple("Setup").field(v).finish(),
+            Self::Connection(v) => f.debug_tuple("Connection").field(v).finish(),
+            Self::Mid(v) => f.debug_tuple("Mid").field(v).finish(),
+            Self::IceUfrag(v) => f.debug_tuple("IceUfrag").field(v).finish(),
+            Self::IcePwd(v) => f.debug_tuple("IcePwd").field(v).finish(),
+            Self::Candidate(v) => f.debug_tuple("Candidate").field(v).finish(),
+            Self::Other { name, value } => {
+                let lower = name.to_ascii_lowercase();
+                let secret = ["crypto", "key", "pwd", "pass"]
+                    .iter()
+                    .any(|w| lower.contains(w))
+                    || value
+                        .as_deref()
+                        .is_some_and(|v| v.to_ascii_lowercase().contains("inline:"));
+                let mut d = f.debug_struct("Other");
+                d.field("name", name);
+                if secret && value.is_some() {
+                    d.field("value", &"<redacted>");
+                } else {
+                    d.field("value", value);
+                }
+                d.finish()
+            }
         }
     }
 }
@@ -532,6 +575,28 @@ mod tests {
         assert_eq!(Inactive.reversed(), Inactive);
         assert_eq!(SendRecv.intersect(RecvOnly), RecvOnly);
         assert_eq!(SendOnly.intersect(RecvOnly), Inactive);
+    }
+
+    #[test]
+    fn keys_in_unknown_attributes_are_redacted_in_debug() {
+        for text in [
+            "cryptoscale:1 client AES_CM_128_HMAC_SHA1_80 inline:T1EEGzmyDXu8BLLX6Elp|2^31",
+            "crypto:1 AES_CM_128_HMAC_SHA1_80 inline:!!notbase64!!",
+            "key-mgmt:mikey AQAFgM0X",
+            "x-foo:bar inline:T1EEGzmyDXu8BLLX6Elp",
+        ] {
+            let a = Attribute::parse(text);
+            assert!(matches!(a, Attribute::Other { .. }), "{text}");
+            let dbg = format!("{a:?}");
+            assert!(dbg.contains("<redacted>"), "{dbg}");
+            assert!(!dbg.contains("T1EE") && !dbg.contains("AQAF") && !dbg.contains("notbase64"));
+            assert_eq!(a.to_string(), text);
+        }
+        let plain = format!("{:?}", Attribute::parse("x-nat:0"));
+        assert!(
+            plain.contains("x-nat") && plain.contains("\"0\""),
+            "{plain}"
+        );
     }
 
     #[test]
