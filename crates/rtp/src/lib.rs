@@ -13,6 +13,8 @@
 //! ```
 
 pub mod demux;
+#[cfg(feature = "tokio")]
+pub mod driver;
 pub mod dtmf;
 pub mod error;
 pub mod jitter;

@@ -1,0 +1,401 @@
+//! The tokio driver: binds one UDP socket per media session from a port
+//! range and moves datagrams between the sockets and the sans-IO sessions.
+//! One [`Driver`] serves many sessions from one task.
+//!
+//! Reading drains every ready socket with non-blocking receives into one
+//! reused buffer (a batch per wake-up); writing drains each session's queue
+//! with non-blocking sends. Nothing is allocated per packet.
+
+use std::future::poll_fn;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::task::Poll;
+use std::time::Instant;
+
+use rand_core::RngCore;
+use tokio::net::UdpSocket;
+
+use crate::session::{Handled, MediaSession, SessionConfig, SessionError};
+
+/// A range of UDP ports to bind media sockets in (even ports are used for
+/// RTP, RFC 3550 §11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PortRange {
+    /// First port.
+    pub first: u16,
+    /// Last port (inclusive).
+    pub last: u16,
+}
+
+impl Default for PortRange {
+    fn default() -> Self {
+        PortRange {
+            first: 16384,
+            last: 32767,
+        }
+    }
+}
+
+/// Identifies a session inside a [`Driver`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionId(u64);
+
+/// A driver failure.
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    /// No free port in the range.
+    #[error("no free even UDP port in {first}..={last} on {ip}")]
+    NoFreePort {
+        /// Address bound.
+        ip: IpAddr,
+        /// Range first port.
+        first: u16,
+        /// Range last port.
+        last: u16,
+    },
+    /// Socket error.
+    #[error("socket: {0}")]
+    Io(#[from] io::Error),
+    /// The session refused its configuration.
+    #[error(transparent)]
+    Session(#[from] SessionError),
+}
+
+struct Entry {
+    id: SessionId,
+    socket: UdpSocket,
+    /// The same socket as a plain non-blocking std socket for sending: a
+    /// UDP send never waits, and tokio's `try_send_to` would report
+    /// `WouldBlock` until the reactor has seen the socket writable once.
+    send: std::net::UdpSocket,
+    session: MediaSession,
+}
+
+/// Counters of a [`Driver`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DriverStats {
+    /// Datagrams received.
+    pub received: u64,
+    /// Datagrams sent.
+    pub sent: u64,
+    /// Datagrams dropped because a socket would block or failed.
+    pub send_dropped: u64,
+    /// Datagrams that were neither RTP nor RTCP.
+    pub other: u64,
+}
+
+/// Serves many [`MediaSession`]s from one task; see the module documentation.
+pub struct Driver {
+    entries: Vec<Entry>,
+    next_id: u64,
+    next_port: u16,
+    buf: Box<[u8]>,
+    stats: DriverStats,
+}
+
+impl std::fmt::Debug for Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Driver")
+            .field("sessions", &self.entries.len())
+            .field("stats", &self.stats)
+            .finish()
+    }
+}
+
+impl Default for Driver {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Driver {
+    /// An empty driver.
+    pub fn new() -> Self {
+        Driver {
+            entries: Vec::new(),
+            next_id: 0,
+            next_port: 0,
+            buf: vec![0u8; 65536].into_boxed_slice(),
+            stats: DriverStats::default(),
+        }
+    }
+
+    /// Binds an even port from `range` on `cfg.local_addr`'s IP (its port is
+    /// replaced by the bound one) and starts a session on it.
+    pub fn add_session(
+        &mut self,
+        mut cfg: SessionConfig,
+        range: PortRange,
+        now: Instant,
+        ntp_now: u64,
+        rng: Box<dyn RngCore + Send>,
+    ) -> Result<SessionId, DriverError> {
+        let ip = cfg.local_addr.ip();
+        let (socket, send) = self.bind_in(ip, range)?;
+        cfg.local_addr = socket.local_addr()?;
+        let session = MediaSession::new(cfg, now, ntp_now, rng)?;
+        let id = SessionId(self.next_id);
+        self.next_id += 1;
+        self.entries.push(Entry {
+            id,
+            socket,
+            send,
+            session,
+        });
+        Ok(id)
+    }
+
+    fn bind_in(
+        &mut self,
+        ip: IpAddr,
+        range: PortRange,
+    ) -> Result<(UdpSocket, std::net::UdpSocket), DriverError> {
+        let first = range.first.div_ceil(2) * 2;
+        if first > range.last {
+            return Err(DriverError::NoFreePort {
+                ip,
+                first: range.first,
+                last: range.last,
+            });
+        }
+        let count = u32::from((range.last - first) / 2) + 1;
+        let start = if (first..=range.last).contains(&self.next_port) {
+            u32::from((self.next_port - first) / 2)
+        } else {
+            0
+        };
+        for k in 0..count {
+            let port = first + (((start + k) % count) * 2) as u16;
+            let std_sock = match std::net::UdpSocket::bind(SocketAddr::new(ip, port)) {
+                Ok(s) => s,
+                Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue,
+                Err(e) => return Err(e.into()),
+            };
+            std_sock.set_nonblocking(true)?;
+            let sock = socket2::Socket::from(std_sock);
+            // Larger buffers absorb bursts when many sessions share a task.
+            let _ = sock.set_recv_buffer_size(1 << 20);
+            let _ = sock.set_send_buffer_size(1 << 20);
+            self.next_port = port.saturating_add(2);
+            let std_sock: std::net::UdpSocket = sock.into();
+            let send = std_sock.try_clone()?;
+            return Ok((UdpSocket::from_std(std_sock)?, send));
+        }
+        Err(DriverError::NoFreePort {
+            ip,
+            first: range.first,
+            last: range.last,
+        })
+    }
+
+    /// Removes a session (after closing it and flushing its BYE).
+    pub fn remove_session(&mut self, id: SessionId) -> Option<MediaSession> {
+        let i = self.entries.iter().position(|e| e.id == id)?;
+        Some(self.entries.swap_remove(i).session)
+    }
+
+    /// The session `id`.
+    pub fn session(&mut self, id: SessionId) -> Option<&mut MediaSession> {
+        self.entries
+            .iter_mut()
+            .find(|e| e.id == id)
+            .map(|e| &mut e.session)
+    }
+
+    /// Every session with its id.
+    pub fn sessions(&mut self) -> impl Iterator<Item = (SessionId, &mut MediaSession)> {
+        self.entries.iter_mut().map(|e| (e.id, &mut e.session))
+    }
+
+    /// The local address of session `id`'s socket.
+    pub fn local_addr(&self, id: SessionId) -> Option<SocketAddr> {
+        self.entries
+            .iter()
+            .find(|e| e.id == id)
+            .and_then(|e| e.socket.local_addr().ok())
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> DriverStats {
+        self.stats
+    }
+
+    /// Waits until at least one socket is readable.
+    pub async fn readable(&self) {
+        poll_fn(|cx| {
+            let mut ready = false;
+            for e in &self.entries {
+                if e.socket.poll_recv_ready(cx).is_ready() {
+                    ready = true;
+                }
+            }
+            if ready {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await
+    }
+
+    /// Receives everything the sockets hold now and feeds it to the
+    /// sessions. Returns the number of datagrams.
+    pub fn drain(&mut self, now: Instant) -> usize {
+        let mut n = 0;
+        for e in &mut self.entries {
+            loop {
+                match e.socket.try_recv_from(&mut self.buf) {
+                    Ok((len, src)) => {
+                        n += 1;
+                        if let Handled::Other(_) =
+                            e.session.handle_datagram(now, src, &mut self.buf[..len])
+                        {
+                            self.stats.other += 1;
+                        }
+                    }
+                    Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+                    // ICMP errors (port unreachable) surface here; skip them.
+                    Err(_) => continue,
+                }
+            }
+        }
+        self.stats.received += n as u64;
+        n
+    }
+
+    /// Sends every queued datagram of every session.
+    pub fn flush(&mut self) {
+        for e in &mut self.entries {
+            while let Some((dest, len)) = e.session.poll_transmit(&mut self.buf) {
+                match e.send.send_to(&self.buf[..len], dest) {
+                    Ok(_) => self.stats.sent += 1,
+                    Err(_) => self.stats.send_dropped += 1,
+                }
+            }
+        }
+    }
+
+    /// Runs the sessions' timers that are due.
+    pub fn handle_timeouts(&mut self, now: Instant) {
+        for e in &mut self.entries {
+            if e.session.poll_timeout().is_some_and(|t| t <= now) {
+                e.session.handle_timeout(now);
+            }
+        }
+    }
+
+    /// The earliest session deadline.
+    pub fn next_timeout(&self) -> Option<Instant> {
+        self.entries
+            .iter()
+            .filter_map(|e| e.session.poll_timeout())
+            .min()
+    }
+
+    /// Waits for datagrams or the next deadline, then processes both and
+    /// sends what the sessions queued. The clock is read here, in the
+    /// driver, never in the sessions.
+    pub async fn run_once(&mut self) {
+        let deadline = self.next_timeout();
+        tokio::select! {
+            _ = self.readable() => {}
+            _ = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d.into()).await,
+                    None => std::future::pending().await,
+                }
+            } => {}
+        }
+        let now = Instant::now();
+        self.drain(now);
+        self.handle_timeouts(now);
+        self.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jitter::Playout;
+    use crate::session::{MediaSecurity, SrtpKeys};
+    use crate::srtp::{MasterKey, SrtpConfig, SrtpProfile};
+    use rand::SeedableRng;
+
+    fn keys(a: u8, b: u8) -> SrtpKeys {
+        let p = SrtpProfile::Aes128CmHmacSha1_80;
+        let k = |s: u8| MasterKey::from_key_salt(p, &[s; 30]).unwrap();
+        SrtpKeys {
+            profile: p,
+            local: vec![k(a)],
+            remote: vec![k(b)],
+            config: SrtpConfig::default(),
+        }
+    }
+
+    /// Receives until `n` datagrams arrived. The timeout only turns a lost
+    /// loopback datagram into a failure instead of a hang; nothing is timed.
+    async fn recv_until(d: &mut Driver, n: u64) {
+        let wait = async {
+            while d.stats().received < n {
+                d.readable().await;
+                d.drain(Instant::now());
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(30), wait)
+            .await
+            .expect("datagram lost on loopback");
+    }
+
+    #[tokio::test]
+    async fn two_sessions_talk_over_loopback() {
+        let lo: SocketAddr = "127.0.0.1:0".parse().unwrap();
+        let range = PortRange {
+            first: 41000,
+            last: 41999,
+        };
+        let now = Instant::now();
+        let mut d = Driver::new();
+        let mut ca = SessionConfig::new(lo, lo);
+        ca.security = MediaSecurity::Srtp(keys(1, 2));
+        let a = d
+            .add_session(
+                ca,
+                range,
+                now,
+                0,
+                Box::new(rand::rngs::StdRng::seed_from_u64(1)),
+            )
+            .unwrap();
+        let a_addr = d.local_addr(a).unwrap();
+        assert_eq!(a_addr.port() % 2, 0);
+        let mut cb = SessionConfig::new(lo, a_addr);
+        cb.security = MediaSecurity::Srtp(keys(2, 1));
+        let b = d
+            .add_session(
+                cb,
+                range,
+                now,
+                0,
+                Box::new(rand::rngs::StdRng::seed_from_u64(2)),
+            )
+            .unwrap();
+        let b_addr = d.local_addr(b).unwrap();
+        assert_ne!(a_addr, b_addr);
+        // A was configured with a wrong peer address: latching fixes it.
+        d.session(b).unwrap().send_frame(&[7; 160], 160).unwrap();
+        d.flush();
+        recv_until(&mut d, 1).await;
+        assert_eq!(d.session(a).unwrap().remote_addr(), b_addr);
+        assert!(
+            matches!(d.session(a).unwrap().pull_frame(), Playout::Frame(f) if f.payload == [7; 160])
+        );
+        d.session(a).unwrap().send_frame(&[8; 160], 160).unwrap();
+        d.flush();
+        recv_until(&mut d, 2).await;
+        assert!(
+            matches!(d.session(b).unwrap().pull_frame(), Playout::Frame(f) if f.payload == [8; 160])
+        );
+        assert_eq!(d.stats().send_dropped, 0);
+        assert!(d.remove_session(a).is_some());
+    }
+}
