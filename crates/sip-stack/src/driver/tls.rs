@@ -1,0 +1,151 @@
+//! TLS settings for the driver (rustls with the ring provider): trust
+//! anchors (system roots or a configured CA), our certificate for mTLS or
+//! as a server, and the lowest protocol version.
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::{ClientConfig, RootCertStore, ServerConfig};
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The lowest TLS version accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TlsVersion {
+    /// TLS 1.2 and 1.3 (the default).
+    #[default]
+    Tls12,
+    /// TLS 1.3 only.
+    Tls13,
+}
+
+/// A certificate chain and its private key.
+pub struct Identity {
+    /// The chain, leaf first.
+    pub certs: Vec<CertificateDer<'static>>,
+    /// The private key.
+    pub key: PrivateKeyDer<'static>,
+}
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Identity")
+            .field("certs", &self.certs.len())
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Clone for Identity {
+    fn clone(&self) -> Self {
+        Identity {
+            certs: self.certs.clone(),
+            key: self.key.clone_key(),
+        }
+    }
+}
+
+impl Identity {
+    /// Reads a PEM certificate chain and a PEM private key.
+    pub fn from_pem_files(cert: &Path, key: &Path) -> Result<Identity, TlsError> {
+        let certs = CertificateDer::pem_file_iter(cert)
+            .map_err(|e| TlsError::Pem(cert.display().to_string(), e.to_string()))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| TlsError::Pem(cert.display().to_string(), e.to_string()))?;
+        let key = PrivateKeyDer::from_pem_file(key)
+            .map_err(|e| TlsError::Pem(key.display().to_string(), e.to_string()))?;
+        Ok(Identity { certs, key })
+    }
+}
+
+/// Why TLS could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    /// A PEM file could not be read.
+    #[error("cannot read PEM file {0}: {1}")]
+    Pem(String, String),
+    /// rustls refused the configuration.
+    #[error("TLS configuration: {0}")]
+    Config(#[from] rustls::Error),
+    /// No trust anchors were found.
+    #[error("no trusted root certificates")]
+    NoRoots,
+}
+
+/// TLS knobs (the onboarding sheet's TLS row).
+#[derive(Debug, Clone, Default)]
+pub struct TlsConfig {
+    /// Trust these CAs instead of the system roots.
+    pub ca: Option<Vec<CertificateDer<'static>>>,
+    /// Our certificate: presented to servers that ask (mTLS) and used by
+    /// the TLS listener.
+    pub identity: Option<Identity>,
+    /// The lowest version accepted.
+    pub min_version: TlsVersion,
+}
+
+impl TlsConfig {
+    /// Reads CA certificates from a PEM file.
+    pub fn ca_from_pem_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+        CertificateDer::pem_file_iter(path)
+            .map_err(|e| TlsError::Pem(path.display().to_string(), e.to_string()))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| TlsError::Pem(path.display().to_string(), e.to_string()))
+    }
+
+    fn versions(&self) -> &'static [&'static rustls::SupportedProtocolVersion] {
+        static BOTH: [&rustls::SupportedProtocolVersion; 2] =
+            [&rustls::version::TLS13, &rustls::version::TLS12];
+        static ONLY13: [&rustls::SupportedProtocolVersion; 1] = [&rustls::version::TLS13];
+        match self.min_version {
+            TlsVersion::Tls12 => &BOTH,
+            TlsVersion::Tls13 => &ONLY13,
+        }
+    }
+
+    fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+        Arc::new(rustls::crypto::ring::default_provider())
+    }
+
+    /// The rustls client configuration: host names are verified against
+    /// the configured CA or the system roots.
+    pub fn client_config(&self) -> Result<Arc<ClientConfig>, TlsError> {
+        let mut roots = RootCertStore::empty();
+        match &self.ca {
+            Some(cas) => {
+                for c in cas {
+                    roots.add(c.clone())?;
+                }
+            }
+            None => {
+                let found = rustls_native_certs::load_native_certs();
+                for c in found.certs {
+                    let _ = roots.add(c);
+                }
+            }
+        }
+        if roots.is_empty() {
+            return Err(TlsError::NoRoots);
+        }
+        let builder = ClientConfig::builder_with_provider(Self::provider())
+            .with_protocol_versions(self.versions())?
+            .with_root_certificates(roots);
+        let cfg = match &self.identity {
+            Some(id) => builder.with_client_auth_cert(id.certs.clone(), id.key.clone_key())?,
+            None => builder.with_no_client_auth(),
+        };
+        Ok(Arc::new(cfg))
+    }
+
+    /// The rustls server configuration, when an identity is set.
+    pub fn server_config(&self) -> Result<Option<Arc<ServerConfig>>, TlsError> {
+        let Some(id) = &self.identity else {
+            return Ok(None);
+        };
+        let cfg = ServerConfig::builder_with_provider(Self::provider())
+            .with_protocol_versions(self.versions())?
+            .with_no_client_auth()
+            .with_single_cert(id.certs.clone(), id.key.clone_key())?;
+        Ok(Some(Arc::new(cfg)))
+    }
+}
