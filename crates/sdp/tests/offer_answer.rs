@@ -452,3 +452,74 @@ fn failed_offer_leaves_state_untouched() {
     assert_eq!(bob.current().cloned(), before);
     assert_eq!(bob.session_version(), version);
 }
+
+#[test]
+fn answer_all_codecs_lists_every_match_in_our_order() {
+    let offer = vendor_sdp("001-ast-d40-invite.sip");
+    let mut c = wideband(SrtpPolicy::Off);
+    c.answer_all_codecs = true;
+    let a = heron_sdp::answer(&offer, &c, &mut ConstRng(1)).unwrap();
+    assert_lines(
+        &a.sdp,
+        &[
+            "s=-",
+            "c=IN IP4 192.0.2.100",
+            "t=0 0",
+            "m=audio 30000 RTP/AVP 9 8 0 96",
+            "a=rtpmap:9 G722/8000",
+            "a=rtpmap:8 PCMA/8000",
+            "a=rtpmap:0 PCMU/8000",
+            "a=rtpmap:96 telephone-event/8000",
+            "a=fmtp:96 0-15",
+            "a=ptime:20",
+            "a=sendrecv",
+        ],
+        1,
+    );
+    let got: Vec<(Codec, u8)> = a
+        .media
+        .receive_codecs
+        .iter()
+        .map(|c| (c.codec, c.payload_type))
+        .collect();
+    assert_eq!(got, [(Codec::G722, 9), (Codec::Pcma, 8), (Codec::Pcmu, 0)]);
+    assert_eq!(a.media.codec.codec, Codec::G722);
+}
+
+#[test]
+fn session_level_direction_is_inherited() {
+    let offer = heron_sdp::parse(
+        "v=0\r\no=- 1 1 IN IP4 198.51.100.1\r\ns=-\r\nc=IN IP4 198.51.100.1\r\nt=0 0\r\na=sendonly\r\n\
+         m=audio 4000 RTP/AVP 0\r\nm=audio 0 RTP/AVP 0\r\n",
+    )
+    .unwrap();
+    assert_eq!(offer.direction_for(0), Direction::SendOnly);
+    let a = heron_sdp::answer(&offer, &g711(SrtpPolicy::Off), &mut ConstRng(1)).unwrap();
+    assert_eq!(a.media.direction, Direction::RecvOnly);
+    // A media-level direction overrides the session level.
+    let offer = heron_sdp::parse(
+        "v=0\r\no=- 1 1 IN IP4 198.51.100.1\r\ns=-\r\nc=IN IP4 198.51.100.1\r\nt=0 0\r\na=sendonly\r\n\
+         m=audio 4000 RTP/AVP 0\r\na=inactive\r\n",
+    )
+    .unwrap();
+    let a = heron_sdp::answer(&offer, &g711(SrtpPolicy::Off), &mut ConstRng(1)).unwrap();
+    assert_eq!(a.media.direction, Direction::Inactive);
+    // Our own direction limits the answer too.
+    let mut c = g711(SrtpPolicy::Off);
+    c.direction = Direction::SendOnly;
+    let sendrecv = vendor_sdp("045-ipoffice-200-invite-pai-sdp.sip");
+    let a = heron_sdp::answer(&sendrecv, &c, &mut ConstRng(1)).unwrap();
+    assert_eq!(a.media.direction, Direction::SendOnly);
+    assert!(a.sdp.to_string().contains("a=sendonly\r\n"));
+}
+
+#[test]
+fn missing_connection_address_is_an_error() {
+    let offer = heron_sdp::parse(
+        "v=0\r\no=- 1 1 IN IP4 198.51.100.1\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n",
+    )
+    .unwrap();
+    let err = heron_sdp::answer(&offer, &g711(SrtpPolicy::Off), &mut ConstRng(1)).unwrap_err();
+    assert_eq!(err, NegotiationError::NoConnectionAddress { index: 0 });
+    assert_eq!(err.sip_warning_code(), 301);
+}

@@ -83,7 +83,10 @@ fn typed_attributes_from_vendors() {
     let lync_multi = vendor_sdp("038-lync-2013-invite-multipart-alternative.sip");
     let dbg = format!("{lync_multi:?}");
     assert!(dbg.contains("cryptoscale"));
-    assert!(!dbg.contains("T1EEGzmyDXu8BLLX6Elp"), "cryptoscale key redacted");
+    assert!(
+        !dbg.contains("T1EEGzmyDXu8BLLX6Elp"),
+        "cryptoscale key redacted"
+    );
 
     let xlite = vendor_sdp("068-xlite-200-invite-dtls-fingerprint.sip");
     assert!(xlite.media[0].protocol.is_dtls_srtp());

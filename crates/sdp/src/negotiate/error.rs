@@ -114,4 +114,36 @@ impl NegotiationError {
             _ => 399,
         }
     }
+
+    /// A `Warning` header value for the 488 response (RFC 3261 §20.43):
+    /// `<code> <agent> "<text>"`, with `"` and `\` in the text escaped.
+    pub fn sip_warning(&self, agent: &str) -> String {
+        let text = self.to_string().replace('\\', "\\\\").replace('"', "\\\"");
+        format!("{} {agent} \"{text}\"", self.sip_warning_code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warning_header_value() {
+        let e = NegotiationError::NoCommonCodec {
+            index: 0,
+            offered: "G729/8000".into(),
+        };
+        assert_eq!(
+            e.sip_warning("agent.example.com"),
+            "305 agent.example.com \"m-line 0: no common codec (offered: G729/8000)\""
+        );
+        let e = NegotiationError::UnsupportedTransport {
+            index: 1,
+            protocol: "a\"b\\c".into(),
+        };
+        assert_eq!(
+            e.sip_warning("h"),
+            "300 h \"m-line 1: unsupported transport a\\\"b\\\\c\""
+        );
+    }
 }
