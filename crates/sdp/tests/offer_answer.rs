@@ -400,6 +400,25 @@ fn answers_that_do_not_fit_the_offer() {
     assert!(matches!(m.security, MediaSecurity::Sdes(_)));
     assert_eq!(m.codec.codec, Codec::Pcmu);
     assert_eq!(m.ptime, 30);
+    // A PBX that renumbers: we send with its numbers and receive with ours.
+    let m = try_answer(
+        SrtpPolicy::Off,
+        "m=audio 7000 RTP/AVP 96 100\r\na=rtpmap:96 PCMA/8000\r\na=rtpmap:100 telephone-event/8000\r\n",
+    )
+    .unwrap();
+    assert_eq!(
+        (m.codec.payload_type, m.codec.receive_payload_type),
+        (96, 8)
+    );
+    let te = m.telephone_event.unwrap();
+    assert_eq!((te.payload_type, te.receive_payload_type), (100, 101));
+    // A renumbered format we did not offer is still refused.
+    let err = try_answer(
+        SrtpPolicy::Off,
+        "m=audio 7000 RTP/AVP 96\r\na=rtpmap:96 opus/48000/2\r\n",
+    )
+    .unwrap_err();
+    assert!(matches!(err, NegotiationError::NoCommonCodec { .. }));
     // Formats we never offered (CN 13) are ignored; recvonly answer → we only send.
     let m = try_answer(
         SrtpPolicy::Off,
@@ -522,4 +541,34 @@ fn missing_connection_address_is_an_error() {
     let err = heron_sdp::answer(&offer, &g711(SrtpPolicy::Off), &mut ConstRng(1)).unwrap_err();
     assert_eq!(err, NegotiationError::NoConnectionAddress { index: 0 });
     assert_eq!(err.sip_warning_code(), 301);
+}
+
+#[test]
+fn new_numbers_never_clash_with_the_peers() {
+    // A peer that uses 8 and 101 for other things.
+    let offer = heron_sdp::parse(
+        "v=0\r\no=- 1 1 IN IP4 198.51.100.1\r\ns=-\r\nc=IN IP4 198.51.100.1\r\nt=0 0\r\n\
+         m=audio 4000 RTP/AVP 0 8 101\r\na=rtpmap:8 L16/8000\r\na=rtpmap:101 telephone-event/48000\r\n",
+    )
+    .unwrap();
+    let mut n = Negotiator::new(g711(SrtpPolicy::Off), &mut ConstRng(1));
+    let a = n.receive_offer(&offer, &mut ConstRng(1)).unwrap();
+    assert_eq!(a.media.codec.codec, Codec::Pcmu);
+    // Only telephone-event/48000 was offered: used although PCMU runs at 8 kHz.
+    assert_eq!(
+        a.media
+            .telephone_event
+            .as_ref()
+            .map(|t| (t.payload_type, t.clock_rate)),
+        Some((101, 48000))
+    );
+    let reoffer = n.create_offer(&mut ConstRng(1)).unwrap();
+    let text = reoffer.to_string();
+    // PCMA cannot be 8 (the peer's L16); telephone-event/8000 cannot be 101.
+    assert!(text.contains("m=audio 30000 RTP/AVP 96 0 97\r\n"), "{text}");
+    assert!(text.contains("a=rtpmap:96 PCMA/8000\r\n"), "{text}");
+    assert!(
+        text.contains("a=rtpmap:97 telephone-event/8000\r\n"),
+        "{text}"
+    );
 }

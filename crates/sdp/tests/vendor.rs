@@ -359,6 +359,7 @@ fn lync_multipart_second_part_with_mki() {
         a.media.telephone_event,
         Some(TelephoneEventFormat {
             payload_type: 101,
+            receive_payload_type: 101,
             clock_rate: 8000,
             events: heron_sdp::fmtp::TelephoneEvents::from_ranges(&[(0, 16)]),
         })

@@ -129,6 +129,7 @@ fn negotiated_codec(f: &Format<'_>, codec: crate::negotiate::caps::Codec) -> Neg
     NegotiatedCodec {
         codec,
         payload_type: f.pt,
+        receive_payload_type: f.pt,
         clock_rate: f.clock_rate,
         channels: match codec {
             Codec::Opus => 2,

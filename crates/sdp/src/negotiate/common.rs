@@ -26,7 +26,23 @@ pub(crate) struct Format<'a> {
     pub fmtp: Option<&'a Fmtp>,
 }
 
+/// What a payload type number stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PtKey {
+    Codec(Codec),
+    TelephoneEvent(u32),
+}
+
 impl Format<'_> {
+    /// The codec or telephone-event rate this format is, among `codecs`.
+    pub fn key(&self, codecs: &[Codec]) -> Option<PtKey> {
+        if self.is_telephone_event() {
+            Some(PtKey::TelephoneEvent(self.clock_rate))
+        } else {
+            self.codec(codecs).map(PtKey::Codec)
+        }
+    }
+
     pub fn is_telephone_event(&self) -> bool {
         self.encoding.eq_ignore_ascii_case("telephone-event")
     }
@@ -116,6 +132,7 @@ pub(crate) fn telephone_event(
     }
     Some(TelephoneEventFormat {
         payload_type: f.pt,
+        receive_payload_type: f.pt,
         clock_rate: f.clock_rate,
         events,
     })

@@ -11,27 +11,21 @@ use crate::model::{
 };
 use crate::negotiate::answer::{format_attributes, rejected, LocalKeys};
 use crate::negotiate::caps::{Codec, LocalCapabilities, SrtpPolicy};
-use crate::negotiate::common;
+use crate::negotiate::common::{self, PtKey};
 use crate::negotiate::error::NegotiationError;
 use crate::negotiate::result::{
     DtlsParams, DtlsRole, MediaSecurity, NegotiatedCodec, NegotiatedMedia, SdesKeys,
     TelephoneEventFormat,
 };
 
-/// What a payload type number stands for in this session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PtKey {
-    Codec(Codec),
-    TelephoneEvent(u32),
-}
-
 /// Payload type numbers in use for the session, so that a dynamic number
 /// keeps its meaning across offers and answers (RFC 3264 §8.3.2).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PtMap {
+    /// Our numbers.
     map: Vec<(PtKey, u8)>,
-    /// Numbers the peer uses for formats we did not take: avoided for new mappings.
-    reserved: Vec<u8>,
+    /// The peer's numbers and what they mean (`None`: a format we do not know).
+    peer: Vec<(u8, Option<PtKey>)>,
 }
 
 impl PtMap {
@@ -41,11 +35,17 @@ impl PtMap {
         }
     }
 
-    pub fn reserve_peer(&mut self, m: &MediaDescription) {
+    /// Records the numbers of the peer's media section, so that new numbers
+    /// of ours do not clash with them.
+    pub fn remember_peer(&mut self, m: &MediaDescription) {
+        let known = common::formats(m);
         for pt in m.payload_types() {
-            if !self.map.iter().any(|&(_, p)| p == pt) && !self.reserved.contains(&pt) {
-                self.reserved.push(pt);
-            }
+            let key = known
+                .iter()
+                .find(|f| f.pt == pt)
+                .and_then(|f| f.key(&Codec::ALL));
+            self.peer.retain(|&(p, _)| p != pt);
+            self.peer.push((pt, key));
         }
     }
 
@@ -53,33 +53,30 @@ impl PtMap {
         self.map.iter().find(|(k, _)| *k == key).map(|&(_, p)| p)
     }
 
-    fn taken(&self, pt: u8) -> bool {
-        self.map.iter().any(|&(_, p)| p == pt) || self.reserved.contains(&pt)
+    /// Whether `pt` already means something other than `key`.
+    fn clashes(&self, pt: u8, key: PtKey) -> bool {
+        self.map.iter().any(|&(k, p)| p == pt && k != key)
+            || self.peer.iter().any(|&(p, k)| p == pt && k != Some(key))
     }
 
-    /// The number for `key`: as used before, else the static one, else a
-    /// preferred dynamic one, else the first free dynamic one.
+    /// The number for `key`: as used before, else the static or preferred
+    /// one, else the first free dynamic one.
     fn assign(&mut self, key: PtKey) -> u8 {
         if let Some(pt) = self.lookup(key) {
             return pt;
         }
         let preferred = match key {
-            PtKey::Codec(c) => c.static_payload_type().or(Some(111)),
-            PtKey::TelephoneEvent(8000) => Some(101),
-            PtKey::TelephoneEvent(48000) => Some(110),
-            PtKey::TelephoneEvent(_) => None,
+            PtKey::Codec(c) => c.static_payload_type().unwrap_or(111),
+            PtKey::TelephoneEvent(48000) => 110,
+            PtKey::TelephoneEvent(_) => 101,
         };
-        let pt = preferred
-            .filter(|&p| !self.taken(p) || key_is_static(key))
-            .or_else(|| (96..=127).find(|&p| !self.taken(p)))
+        let pt = std::iter::once(preferred)
+            .chain(96..=127)
+            .find(|&p| !self.clashes(p, key))
             .unwrap_or(127);
         self.map.push((key, pt));
         pt
     }
-}
-
-fn key_is_static(key: PtKey) -> bool {
-    matches!(key, PtKey::Codec(c) if c.static_payload_type().is_some())
 }
 
 /// How the offer is built.
@@ -125,12 +122,16 @@ pub(crate) fn build_offer<R: RngCore + ?Sized>(
     let codecs: Vec<NegotiatedCodec> = caps
         .codecs
         .iter()
-        .map(|&codec| NegotiatedCodec {
-            codec,
-            payload_type: pts.assign(PtKey::Codec(codec)),
-            clock_rate: codec.clock_rate(),
-            channels: if codec == Codec::Opus { 2 } else { 1 },
-            opus: None,
+        .map(|&codec| {
+            let pt = pts.assign(PtKey::Codec(codec));
+            NegotiatedCodec {
+                codec,
+                payload_type: pt,
+                receive_payload_type: pt,
+                clock_rate: codec.clock_rate(),
+                channels: if codec == Codec::Opus { 2 } else { 1 },
+                opus: None,
+            }
         })
         .collect();
     let mut rates: Vec<u32> = Vec::new();
@@ -142,10 +143,14 @@ pub(crate) fn build_offer<R: RngCore + ?Sized>(
     let te: Vec<TelephoneEventFormat> = if caps.telephone_event {
         rates
             .iter()
-            .map(|&rate| TelephoneEventFormat {
-                payload_type: pts.assign(PtKey::TelephoneEvent(rate)),
-                clock_rate: rate,
-                events: common::our_events(),
+            .map(|&rate| {
+                let pt = pts.assign(PtKey::TelephoneEvent(rate));
+                TelephoneEventFormat {
+                    payload_type: pt,
+                    receive_payload_type: pt,
+                    clock_rate: rate,
+                    events: common::our_events(),
+                }
             })
             .collect()
     } else {
@@ -316,33 +321,57 @@ pub(crate) fn process_answer(
         }
     };
 
-    // Formats: the answer's numbers must be ones we offered; read them
-    // through our own rtpmaps (RFC 3264 §6.1: the answer reuses our numbers).
+    // Formats, in the answer's order. The answer should reuse our numbers
+    // (RFC 3264 §6.1); a renumbered format is matched by name and clock rate,
+    // and we then send with the answer's number and receive with ours.
     let ours = common::formats(om);
-    let answered: Vec<&common::Format<'_>> = am
-        .payload_types()
-        .into_iter()
-        .filter_map(|pt| ours.iter().find(|f| f.pt == pt))
-        .collect();
-    let answer_formats = common::formats(am);
-    let receive_codecs: Vec<NegotiatedCodec> = answered
-        .iter()
-        .filter_map(|f| {
-            let codec = f.codec(&caps.codecs)?;
-            let opus = (codec == Codec::Opus).then(|| {
-                am.fmtp(f.pt)
-                    .map(crate::attribute::Fmtp::opus)
-                    .unwrap_or_default()
-            });
-            Some(NegotiatedCodec {
+    let theirs = common::formats(am);
+    let mut receive_codecs: Vec<NegotiatedCodec> = Vec::new();
+    // (send pt, receive pt, format as answered)
+    let mut te_formats: Vec<(u8, common::Format<'_>)> = Vec::new();
+    for pt in am.payload_types() {
+        let answered = theirs.iter().find(|f| f.pt == pt);
+        let (key, receive_pt) = match ours.iter().find(|f| f.pt == pt) {
+            Some(o) => (o.key(&caps.codecs), pt),
+            None => {
+                let Some(key) = answered.and_then(|f| f.key(&caps.codecs)) else {
+                    continue;
+                };
+                let Some(o) = ours.iter().find(|o| o.key(&caps.codecs) == Some(key)) else {
+                    continue;
+                };
+                (Some(key), o.pt)
+            }
+        };
+        match key {
+            Some(PtKey::Codec(codec)) => receive_codecs.push(NegotiatedCodec {
                 codec,
-                payload_type: f.pt,
-                clock_rate: f.clock_rate,
+                payload_type: pt,
+                receive_payload_type: receive_pt,
+                clock_rate: ours
+                    .iter()
+                    .find(|o| o.pt == receive_pt)
+                    .map_or(codec.clock_rate(), |o| o.clock_rate),
                 channels: if codec == Codec::Opus { 2 } else { 1 },
-                opus,
-            })
-        })
-        .collect();
+                opus: (codec == Codec::Opus).then(|| {
+                    am.fmtp(pt)
+                        .map(crate::attribute::Fmtp::opus)
+                        .unwrap_or_default()
+                }),
+            }),
+            Some(PtKey::TelephoneEvent(rate)) => te_formats.push((
+                receive_pt,
+                common::Format {
+                    pt,
+                    encoding: "telephone-event",
+                    clock_rate: rate,
+                    channels: None,
+                    fmtp: am.fmtp(pt),
+                },
+            )),
+            None => {}
+        }
+    }
     let Some(codec) = receive_codecs.first().cloned() else {
         return Err(NegotiationError::NoCommonCodec {
             index,
@@ -350,18 +379,13 @@ pub(crate) fn process_answer(
         });
     };
     let telephone_event = if caps.telephone_event {
-        let te_formats: Vec<common::Format<'_>> = answered
-            .iter()
-            .filter(|f| f.is_telephone_event())
-            .map(|f| common::Format {
-                fmtp: answer_formats
-                    .iter()
-                    .find(|a| a.pt == f.pt)
-                    .and_then(|a| a.fmtp),
-                ..(*f).clone()
-            })
-            .collect();
-        common::telephone_event(&te_formats, codec.clock_rate)
+        let formats: Vec<common::Format<'_>> = te_formats.iter().map(|(_, f)| f.clone()).collect();
+        common::telephone_event(&formats, codec.clock_rate).map(|mut te| {
+            if let Some((recv, _)) = te_formats.iter().find(|(_, f)| f.pt == te.payload_type) {
+                te.receive_payload_type = *recv;
+            }
+            te
+        })
     } else {
         None
     };

@@ -67,8 +67,12 @@ pub enum RtcpTarget {
 pub struct NegotiatedCodec {
     /// The codec.
     pub codec: Codec,
-    /// RTP payload type.
+    /// RTP payload type to send with (the number the peer's SDP declared).
     pub payload_type: u8,
+    /// RTP payload type the peer sends with (the number our SDP declared).
+    /// Equal to `payload_type` except when an answerer renumbered a format,
+    /// which RFC 3264 §6.1 discourages but some PBXs do.
+    pub receive_payload_type: u8,
     /// RTP clock rate, as the peer wrote it.
     pub clock_rate: u32,
     /// Channels in the RTP stream.
@@ -80,8 +84,10 @@ pub struct NegotiatedCodec {
 /// The RFC 4733 telephone-event payload format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TelephoneEventFormat {
-    /// RTP payload type.
+    /// RTP payload type to send with.
     pub payload_type: u8,
+    /// RTP payload type the peer sends with (see [`NegotiatedCodec::receive_payload_type`]).
+    pub receive_payload_type: u8,
     /// RTP clock rate (normally that of the audio codec).
     pub clock_rate: u32,
     /// Events both sides accept.

@@ -7,8 +7,9 @@ use crate::attribute::Direction;
 use crate::model::{Origin, SessionDescription};
 use crate::negotiate::answer::{build_answer, LocalKeys};
 use crate::negotiate::caps::{Codec, LocalCapabilities};
+use crate::negotiate::common::PtKey;
 use crate::negotiate::error::NegotiationError;
-use crate::negotiate::offer::{build_offer, process_answer, OfferPlan, PtKey, PtMap};
+use crate::negotiate::offer::{build_offer, process_answer, OfferPlan, PtMap};
 use crate::negotiate::result::{DtlsRole, MediaSecurity, NegotiatedMedia};
 
 /// How to put the peer on hold (RFC 3264 §8.4).
@@ -250,14 +251,17 @@ impl Negotiator {
 
     fn learn(&mut self, media: &NegotiatedMedia, peer: &SessionDescription) {
         for c in &media.receive_codecs {
-            self.pts.remember(PtKey::Codec(c.codec), c.payload_type);
+            self.pts
+                .remember(PtKey::Codec(c.codec), c.receive_payload_type);
         }
         if let Some(te) = &media.telephone_event {
-            self.pts
-                .remember(PtKey::TelephoneEvent(te.clock_rate), te.payload_type);
+            self.pts.remember(
+                PtKey::TelephoneEvent(te.clock_rate),
+                te.receive_payload_type,
+            );
         }
         if let Some(m) = peer.media.get(media.media_index) {
-            self.pts.reserve_peer(m);
+            self.pts.remember_peer(m);
         }
         if let MediaSecurity::Dtls(d) = &media.security {
             self.dtls_role = Some(d.role);
