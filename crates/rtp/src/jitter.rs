@@ -127,6 +127,8 @@ pub struct JitterBuffer {
     source_changed: bool,
     /// Highest sequence number buffered, as an offset from `next_seq`.
     buffered: usize,
+    /// Slots holding a packet.
+    filled: usize,
     target: usize,
     waits: usize,
     deep_pops: u32,
@@ -175,6 +177,7 @@ impl JitterBuffer {
             ssrc: None,
             source_changed: false,
             buffered: 0,
+            filled: 0,
             target: 1,
             waits: 0,
             deep_pops: 0,
@@ -202,7 +205,7 @@ impl JitterBuffer {
     }
 
     fn depth(&self) -> usize {
-        if self.slots.iter().any(|s| s.filled) {
+        if self.filled > 0 {
             self.buffered + 1
         } else {
             0
@@ -216,6 +219,7 @@ impl JitterBuffer {
                 self.stats.discarded += 1;
             }
         }
+        self.filled = 0;
         self.buffered = 0;
     }
 
@@ -290,6 +294,7 @@ impl JitterBuffer {
                     let i = usize::from(self.next_seq) % n;
                     if self.slots[i].filled {
                         self.slots[i].filled = false;
+                        self.filled -= 1;
                         self.stats.discarded += 1;
                     }
                     self.next_seq = self.next_seq.wrapping_add(1);
@@ -303,6 +308,9 @@ impl JitterBuffer {
         if slot.filled && slot.seq == sequence_number {
             self.stats.duplicates += 1;
             return;
+        }
+        if !slot.filled {
+            self.filled += 1;
         }
         slot.filled = true;
         slot.seq = sequence_number;
@@ -318,6 +326,7 @@ impl JitterBuffer {
 
     /// The frame to play this packet time; call once per packet time.
     pub fn pop(&mut self) -> Playout<'_> {
+        debug_assert_eq!(self.filled, self.slots.iter().filter(|s| s.filled).count());
         let n = self.slots.len();
         let depth = self.depth();
         if !self.playing {
@@ -339,6 +348,7 @@ impl JitterBuffer {
                 let i = usize::from(self.next_seq) % n;
                 if self.slots[i].filled {
                     self.slots[i].filled = false;
+                    self.filled -= 1;
                     self.stats.discarded += 1;
                 }
                 self.next_seq = self.next_seq.wrapping_add(1);
@@ -355,6 +365,7 @@ impl JitterBuffer {
             self.waits = 0;
             self.stats.played += 1;
             let changed = std::mem::take(&mut self.source_changed);
+            self.filled -= 1;
             let s = &mut self.slots[i];
             s.filled = false;
             return Playout::Frame(Frame {

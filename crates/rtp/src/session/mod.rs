@@ -120,6 +120,7 @@ pub struct SessionStats {
 
 struct Pending {
     dest: SocketAddr,
+    len: usize,
     buf: Vec<u8>,
 }
 
@@ -310,15 +311,17 @@ impl MediaSession {
         )
     }
 
+    /// A pooled buffer of `max_packet + 64` octets (zeroed only when new).
     fn take_buf(&mut self) -> Vec<u8> {
-        let mut b = self.pool.pop().unwrap_or_default();
-        b.clear();
-        b.resize(self.cfg.max_packet + 64, 0);
-        b
+        let size = self.cfg.max_packet + 64;
+        match self.pool.pop() {
+            Some(b) if b.len() == size => b,
+            _ => vec![0u8; size],
+        }
     }
 
-    fn queue(&mut self, dest: SocketAddr, buf: Vec<u8>) {
-        self.outgoing.push_back(Pending { dest, buf });
+    fn queue(&mut self, dest: SocketAddr, buf: Vec<u8>, len: usize) {
+        self.outgoing.push_back(Pending { dest, len, buf });
     }
 
     /// Sends one encoded frame; the media timestamp then advances by
@@ -413,13 +416,12 @@ impl MediaSession {
                 }
             }
         }
-        buf.truncate(len);
         self.seq = self.seq.wrapping_add(1);
         self.stats.packets_sent += 1;
         self.stats.octets_sent += payload.len() as u64;
         self.sent_since_report = true;
         let dest = self.remote;
-        self.queue(dest, buf);
+        self.queue(dest, buf, len);
         Ok(())
     }
 
@@ -658,10 +660,9 @@ impl MediaSession {
                 }
             }
         }
-        buf.truncate(len);
         self.sent_since_report = false;
         let dest = self.remote_rtcp;
-        self.queue(dest, buf);
+        self.queue(dest, buf, len);
         self.events.push_back(SessionEvent::Stats(self.stats()));
     }
 
@@ -695,10 +696,10 @@ impl MediaSession {
     pub fn poll_transmit(&mut self, out: &mut [u8]) -> Option<(SocketAddr, usize)> {
         loop {
             let p = self.outgoing.pop_front()?;
-            let n = p.buf.len();
+            let n = p.len;
             let fits = n <= out.len();
             if fits {
-                out[..n].copy_from_slice(&p.buf);
+                out[..n].copy_from_slice(&p.buf[..n]);
             }
             self.pool.push(p.buf);
             if fits {
