@@ -12,11 +12,11 @@
 //! `rejected: <reason>` with exit status 1 (the agent would send 488 with a
 //! Warning). Usage errors exit with status 2.
 
-use std::io::Write as _;
+use std::io::Write;
 use std::process::ExitCode;
 
 use heron_sdp::{answer, Codec, Fingerprint, LocalCapabilities, SrtpPolicy};
-use rand_core::OsRng;
+use rand_core::{OsRng, RngCore};
 
 const USAGE: &str = "usage: sdp-answer --offer FILE [--codecs opus,g722,pcma,pcmu] \
 [--srtp off|sdes|dtls|optional] [--dtmf rfc4733|none] [--address IP] [--port N] \
@@ -31,12 +31,12 @@ struct Args {
     verbose: bool,
 }
 
-fn parse_args() -> Result<Args, String> {
+fn parse_args(args: Vec<String>, err: &mut dyn Write) -> Result<Args, String> {
     let mut offer = None;
     let mut caps = LocalCapabilities::new([192, 0, 2, 1].into(), 40000);
     let mut verbose = false;
     let mut fingerprint_given = false;
-    let mut it = std::env::args().skip(1);
+    let mut it = args.into_iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
         match arg.as_str() {
@@ -87,7 +87,7 @@ fn parse_args() -> Result<Args, String> {
     }
     if !fingerprint_given && caps.srtp == SrtpPolicy::Dtls {
         caps.dtls_fingerprint = Fingerprint::parse(PLACEHOLDER_FINGERPRINT);
-        eprintln!("note: no --fingerprint given, using a placeholder");
+        let _ = writeln!(err, "note: no --fingerprint given, using a placeholder");
     }
     let offer = offer.ok_or("--offer FILE is required")?;
     Ok(Args {
@@ -116,42 +116,60 @@ fn extract_sdp(text: &str) -> &str {
     &body[..end]
 }
 
-fn main() -> ExitCode {
-    let args = match parse_args() {
+/// Runs the tool: `args` without the program name; the answer or
+/// `rejected: ...` goes to `out`, notes and usage to `err`. Returns the exit
+/// status: 0 answered, 1 rejected, 2 usage or file error.
+pub fn run(
+    args: Vec<String>,
+    rng: &mut dyn RngCore,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let args = match parse_args(args, err) {
         Ok(a) => a,
         Err(msg) => {
             if !msg.is_empty() {
-                eprintln!("sdp-answer: {msg}");
+                let _ = writeln!(err, "sdp-answer: {msg}");
             }
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
+            let _ = writeln!(err, "{USAGE}");
+            return 2;
         }
     };
     let bytes = match std::fs::read(&args.offer) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("sdp-answer: {}: {e}", args.offer);
-            return ExitCode::from(2);
+            let _ = writeln!(err, "sdp-answer: {}: {e}", args.offer);
+            return 2;
         }
     };
     let text = String::from_utf8_lossy(&bytes);
-    let mut out = std::io::stdout().lock();
     let result = heron_sdp::parse(extract_sdp(&text))
         .map_err(|e| e.to_string())
-        .and_then(|offer| answer(&offer, &args.caps, &mut OsRng).map_err(|e| e.to_string()));
+        .and_then(|offer| answer(&offer, &args.caps, rng).map_err(|e| e.to_string()));
     let status = match result {
         Ok(a) => {
             if args.verbose {
-                eprintln!("{:#?}", a.media);
+                let _ = writeln!(err, "{:#?}", a.media);
             }
             let _ = write!(out, "{}", a.sdp);
-            ExitCode::SUCCESS
+            0
         }
         Err(reason) => {
             let _ = writeln!(out, "rejected: {reason}");
-            ExitCode::from(1)
+            1
         }
     };
     let _ = out.flush();
     status
+}
+
+#[allow(dead_code)] // the tests include this file for `run` only
+fn main() -> ExitCode {
+    let status = run(
+        std::env::args().skip(1).collect(),
+        &mut OsRng,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    );
+    ExitCode::from(status)
 }

@@ -81,7 +81,12 @@ pub fn parse(input: &str) -> std::result::Result<SessionDescription, ParseError>
     })
 }
 
+/// The offending line for an error message: shortened, and withheld when it
+/// looks like it carries key material.
 fn short(s: &str) -> String {
+    if s.to_ascii_lowercase().contains("inline:") {
+        return "<redacted>".to_owned();
+    }
     let mut v: String = s.chars().take(64).collect();
     if v.len() < s.len() {
         v.push('…');
@@ -457,6 +462,8 @@ mod tests {
             ParseErrorKind::Misplaced('r')
         );
         assert_eq!(parse_bytes(b"v=0\r\n\xff").unwrap_err().line, 2);
+        let e = err("v=0\r\no=- 1 2 IN IP4 a\r\ncrypto:1 X inline:SECRETKEY\r\n");
+        assert!(!e.to_string().contains("SECRETKEY"), "{e}");
     }
 
     #[test]
