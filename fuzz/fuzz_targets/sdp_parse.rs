@@ -1,10 +1,11 @@
 //! Fuzz the SDP parser, the writer and the offer/answer engine: parsing never
-//! panics; whatever parses writes back to the same model; answering never
-//! panics and keeps the offer's m-line count.
+//! panics; whatever parses writes back to the same model; answering it as an
+//! offer never panics and keeps the offer's m-line count; processing it as
+//! the answer to our offer never panics.
 #![no_main]
 
 use heron_sdp::testing::StepRng;
-use heron_sdp::{answer, Codec, Fingerprint, LocalCapabilities, SrtpPolicy};
+use heron_sdp::{answer, Codec, Fingerprint, LocalCapabilities, Negotiator, SrtpPolicy};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -30,6 +31,11 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(a.sdp.media.len(), sdp.media.len());
             let written = a.sdp.to_string();
             assert_eq!(heron_sdp::parse(&written).as_ref(), Ok(&a.sdp));
+        }
+        let mut rng = StepRng::new(2);
+        let mut n = Negotiator::new(caps.clone(), &mut rng);
+        if n.create_offer(&mut rng).is_ok() {
+            let _ = n.receive_answer(&sdp);
         }
     }
 });

@@ -2,6 +2,21 @@
 //! offer/answer engine with the SRTP policy of the onboarding sheet (plain
 //! RTP, SDES, DTLS-SRTP, or best-effort SRTP).
 //!
+//! - [`parse`] / [`parse_bytes`] read an SDP body into a [`SessionDescription`];
+//!   `Display` writes it back (CRLF, RFC 8866 line order). The parser takes
+//!   what PBXs send (LF-only lines, trailing blanks, empty or missing `s=`,
+//!   lines of a section in any order), never panics, and names the line of
+//!   any error. Known attributes are typed ([`Attribute`]); the rest are kept
+//!   in order.
+//! - [`Negotiator`] runs offer/answer for one dialog (offers, answers,
+//!   hold/resume/codec-change re-offers, `o=` versions); [`answer`] answers a
+//!   single offer. Both yield [`NegotiatedMedia`]: plain data for the media
+//!   layer (peer address and ports, codec and payload types, telephone-event,
+//!   ptime, direction, SRTP suite and keys or DTLS role and fingerprints).
+//! - Randomness (session ids, SRTP keys) comes from the caller's
+//!   `rand_core::RngCore`; nothing reads a clock or a socket.
+//! - Keys never show in `Debug` output.
+//!
 //! Parse what a PBX sent, answer it, and hand the result to the media layer:
 //!
 //! ```

@@ -374,6 +374,11 @@ proptest! {
                 let again = crate::parse(&a.sdp.to_string());
                 prop_assert_eq!(again.as_ref(), Ok(&a.sdp));
             }
+            // The same text as the answer to our offer.
+            let mut rng = StepRng::new(2);
+            let mut n = crate::Negotiator::new(caps, &mut rng);
+            n.create_offer(&mut rng).unwrap();
+            let _ = n.receive_answer(&offer);
         }
     }
 }
