@@ -15,83 +15,68 @@ mod tables;
 use adpcm::{sat16, Band};
 use tables::{IH_BY_SIGN, IL_BY_SIGN, Q6_SEARCH, QM6, QMF};
 
-/// Slots of the QMF history buffer: the 24-sample window slides through it
-/// and is moved back to the front when it reaches the end.
-const QMF_BUF: usize = 24 + 2 * 64;
+/// Pairs (octets) processed per inner block: the QMF runs over a block at
+/// a time, in stack buffers.
+const BLOCK: usize = 128;
 
-/// `QMF_SUM[j]` and `QMF_DIFF[j]` weight window sample `x[j]` (oldest
-/// first) so that the two dot products give `sum_odd_taps + sum_even_taps`
-/// and `sum_odd_taps - sum_even_taps`, where the even taps are
-/// `x[2i] * QMF[i]` and the odd ones `x[2i + 1] * QMF[11 - i]`.
-const QMF_SUM: [i16; 24] = qmf_weights(1);
-const QMF_DIFF: [i16; 24] = qmf_weights(-1);
-
-const fn qmf_weights(odd_sign: i32) -> [i16; 24] {
-    let mut w = [0i16; 24];
-    let mut i = 0;
-    while i < 12 {
-        w[2 * i] = (QMF[i] * odd_sign) as i16;
-        w[2 * i + 1] = QMF[11 - i] as i16;
-        i += 1;
-    }
-    w
-}
-
-/// The QMF delay line: the last 24 samples, oldest first, at
-/// `buf[pos..pos + 24]`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The QMF's memory: of the 24-sample window, the 11 pairs before the
+/// current one, as its even-indexed and odd-indexed samples, oldest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Qmf {
-    buf: [i16; QMF_BUF],
-    pos: usize,
-}
-
-impl Default for Qmf {
-    fn default() -> Self {
-        Qmf::new()
-    }
-}
-
-#[inline(always)]
-fn dot24(x: &[i16; 24], w: &[i16; 24]) -> i32 {
-    // Fixed-size, so the compiler unrolls it into 16-bit multiply-add
-    // vector instructions.
-    let mut acc = [0i32; 8];
-    for j in 0..24 {
-        acc[j % 8] += x[j] as i32 * w[j] as i32;
-    }
-    acc.iter().sum()
+    even: [i16; 11],
+    odd: [i16; 11],
 }
 
 impl Qmf {
     const fn new() -> Self {
         Qmf {
-            buf: [0; QMF_BUF],
-            pos: 0,
+            even: [0; 11],
+            odd: [0; 11],
         }
     }
 
-    /// Replaces the window (for seeding).
-    fn set_window(&mut self, w: &[i16]) {
-        self.pos = 0;
-        self.buf[..24].copy_from_slice(&w[..24]);
+    /// Seeds the history with the last 22 samples of `w`.
+    fn set_history(&mut self, w: &[i16]) {
+        let w = &w[w.len() - 22..];
+        for i in 0..11 {
+            self.even[i] = w[2 * i];
+            self.odd[i] = w[2 * i + 1];
+        }
     }
 
-    /// Pushes one pair and returns `(odd + even, odd - even)` tap sums over
-    /// the new window.
+    /// Runs the filter over a block. `even` and `odd` hold the history at
+    /// `0..11` and the block's `m` new pairs at `11..11 + m`; for each pair
+    /// `k` it sets `a[k]` to the even-tap sum `sum(even[k + i] * QMF[i])`
+    /// and `b[k]` to the odd-tap sum `sum(odd[k + i] * QMF[11 - i])`, then
+    /// keeps the last 11 pairs as the new history.
+    ///
+    /// The taps are the outer loop, so the inner loop runs along the block
+    /// and vectorises.
     #[inline(always)]
-    fn push(&mut self, first: i16, second: i16) -> (i32, i32) {
-        if self.pos + 26 > QMF_BUF {
-            self.buf.copy_within(self.pos + 2..self.pos + 24, 0);
-            self.pos = 0;
-        } else {
-            self.pos += 2;
+    fn run(
+        &mut self,
+        even: &mut [i16; BLOCK + 11],
+        odd: &mut [i16; BLOCK + 11],
+        m: usize,
+        a: &mut [i32; BLOCK],
+        b: &mut [i32; BLOCK],
+    ) {
+        let m = m.min(BLOCK);
+        even[..11].copy_from_slice(&self.even);
+        odd[..11].copy_from_slice(&self.odd);
+        a[..m].fill(0);
+        b[..m].fill(0);
+        for i in 0..12 {
+            let (ce, co) = (QMF[i], QMF[11 - i]);
+            for (acc, &x) in a[..m].iter_mut().zip(&even[i..i + m]) {
+                *acc += x as i32 * ce;
+            }
+            for (acc, &x) in b[..m].iter_mut().zip(&odd[i..i + m]) {
+                *acc += x as i32 * co;
+            }
         }
-        self.buf[self.pos + 22] = first;
-        self.buf[self.pos + 23] = second;
-        let w: &[i16; 24] = self.buf[self.pos..self.pos + 24]
-            .try_into()
-            .expect("window of 24");
-        (dot24(w, &QMF_SUM), dot24(w, &QMF_DIFF))
+        self.even.copy_from_slice(&even[m..m + 11]);
+        self.odd.copy_from_slice(&odd[m..m + 11]);
     }
 }
 
@@ -129,52 +114,72 @@ impl G722Encoder {
     /// trailing sample is ignored.
     pub fn encode(&mut self, pcm: &[i16], out: &mut [u8]) -> usize {
         let n = (pcm.len() / 2).min(out.len());
-        // Work on a local copy: its fields can live in registers.
-        let mut st = self.clone();
-        for (o, pair) in out[..n].iter_mut().zip(pcm.chunks_exact(2)) {
-            *o = st.encode_pair(pair[0] as i32, pair[1] as i32);
+        let mut even = [0i16; BLOCK + 11];
+        let mut odd = [0i16; BLOCK + 11];
+        let mut a = [0i32; BLOCK];
+        let mut b = [0i32; BLOCK];
+        // Work on local copies of the bands: their fields can live in
+        // registers.
+        let (mut low, mut high) = (self.low.clone(), self.high.clone());
+        for (pcm, out) in pcm[..2 * n].chunks(2 * BLOCK).zip(out.chunks_mut(BLOCK)) {
+            let m = pcm.len() / 2;
+            for (k, pair) in pcm.chunks_exact(2).enumerate() {
+                even[11 + k] = pair[0];
+                odd[11 + k] = pair[1];
+            }
+            // Transmit QMF for the whole block: it does not depend on the
+            // ADPCM state.
+            self.qmf.run(&mut even, &mut odd, m, &mut a, &mut b);
+            // DC gain 4096, two filters summed, and the algorithm works on
+            // 15-bit input, hence >> 14. Both bands in one loop: their two
+            // independent dependency chains then overlap in the processor.
+            for ((o, &a), &b) in out[..m].iter_mut().zip(&a[..m]).zip(&b[..m]) {
+                let ilow = encode_low(&mut low, (a + b) >> 14);
+                let ihigh = encode_high(&mut high, (b - a) >> 14);
+                *o = ihigh << 6 | ilow;
+            }
         }
-        *self = st;
+        self.low = low;
+        self.high = high;
         n
     }
+}
 
-    #[inline(always)]
-    fn encode_pair(&mut self, x0: i32, x1: i32) -> u8 {
-        // Transmit QMF: DC gain 4096, two filters summed, and the
-        // algorithm works on 15-bit input, hence >> 14.
-        let (sum, diff) = self.qmf.push(x0 as i16, x1 as i16);
-        let xlow = sum >> 14;
-        let xhigh = diff >> 14;
-
-        // Low band: SUBTRA, QUANTL.
-        let el = sat16(xlow - self.low.s);
-        let wd = if el >= 0 { el } else { -(el + 1) };
-        let det = self.low.det;
-        // First interval i in 1..30 whose upper decision level exceeds wd;
-        // 30 when none does. The levels grow with i: a branch-free binary
-        // search over Q6[1..=29] (padded to 32 with unreachable levels).
-        let mut i = 0usize;
-        for step in [16usize, 8, 4, 2, 1] {
-            let probe = i + step;
-            let above = wd as i64 >= (Q6_SEARCH[probe & 31] * det as i64) >> 12;
-            i += step * above as usize;
-        }
-        let interval = (i + 1) & 31;
-        // The sign of the difference is random: index, don't branch.
-        let negative = (el >> 31) as usize & 32;
-        let ilow = IL_BY_SIGN[negative | interval];
-        self.low.update_low(ilow as usize);
-
-        // High band: SUBTRA, QUANTH.
-        let eh = sat16(xhigh - self.high.s);
-        let wd = if eh >= 0 { eh } else { -(eh + 1) };
-        let mih = 1 + (wd >= (564 * self.high.det) >> 12) as usize;
-        let negative = (eh >> 31) as usize & 4;
-        let ihigh = IH_BY_SIGN[negative | mih];
-        self.high.update_high(ihigh as usize);
-
-        (ihigh << 6) | ilow
+/// Low band of one octet: SUBTRA, QUANTL, then the band's adaptation.
+/// Returns the 6-bit code.
+#[inline(always)]
+fn encode_low(low: &mut Band, xlow: i32) -> u8 {
+    let el = sat16(xlow - low.s);
+    let wd = if el >= 0 { el } else { -(el + 1) };
+    let det = low.det;
+    // First interval i in 1..30 whose upper decision level exceeds wd;
+    // 30 when none does. The levels grow with i: a branch-free binary
+    // search over Q6[1..=29] (padded to 32 with unreachable levels).
+    let mut i = 0usize;
+    for step in [16usize, 8, 4, 2, 1] {
+        let probe = i + step;
+        let above = wd as i64 >= (Q6_SEARCH[probe & 31] * det as i64) >> 12;
+        i += step * above as usize;
     }
+    let interval = (i + 1) & 31;
+    // The sign of the difference is random: index, don't branch.
+    let negative = (el >> 31) as usize & 32;
+    let ilow = IL_BY_SIGN[negative | interval];
+    low.update_low(ilow as usize);
+    ilow
+}
+
+/// High band of one octet: SUBTRA, QUANTH, then the adaptation. Returns
+/// the 2-bit code.
+#[inline(always)]
+fn encode_high(high: &mut Band, xhigh: i32) -> u8 {
+    let eh = sat16(xhigh - high.s);
+    let wd = if eh >= 0 { eh } else { -(eh + 1) };
+    let mih = 1 + (wd >= (564 * high.det) >> 12) as usize;
+    let negative = (eh >> 31) as usize & 4;
+    let ihigh = IH_BY_SIGN[negative | mih];
+    high.update_high(ihigh as usize);
+    ihigh
 }
 
 /// A G.722 decoder at 64 kbit/s.
@@ -211,60 +216,76 @@ impl G722Decoder {
     /// samples written.
     pub fn decode(&mut self, codes: &[u8], out: &mut [i16]) -> usize {
         let n = codes.len().min(out.len() / 2);
-        // Work on a local copy: its fields can live in registers.
-        let mut st = self.clone();
-        for (pair, &c) in out.chunks_exact_mut(2).zip(&codes[..n]) {
-            let (a, b) = st.decode_octet(c);
-            pair[0] = a;
-            pair[1] = b;
+        let mut sum = [0i16; BLOCK + 11];
+        let mut diff = [0i16; BLOCK + 11];
+        let mut a = [0i32; BLOCK];
+        let mut b = [0i32; BLOCK];
+        let (mut low, mut high) = (self.low.clone(), self.high.clone());
+        for (codes, out) in codes[..n].chunks(BLOCK).zip(out.chunks_mut(2 * BLOCK)) {
+            let m = codes.len();
+            // Both bands in one loop: their two independent dependency
+            // chains then overlap in the processor.
+            for (k, &code) in codes.iter().enumerate() {
+                let rlow = decode_low(&mut low, (code & 0x3F) as usize);
+                let rhigh = decode_high(&mut high, (code >> 6) as usize);
+                // rlow and rhigh are 15-bit: their sum and difference fit.
+                sum[11 + k] = (rlow + rhigh) as i16;
+                diff[11 + k] = (rlow - rhigh) as i16;
+            }
+            // Receive QMF over the block: the window's even slots hold the
+            // sums, the odd slots the differences; the odd taps make the
+            // first output sample of each pair, the even taps the second.
+            self.qmf.run(&mut sum, &mut diff, m, &mut a, &mut b);
+            for ((pair, &a), &b) in out.chunks_exact_mut(2).zip(&a[..m]).zip(&b[..m]) {
+                pair[0] = sat16(b >> 11) as i16;
+                pair[1] = sat16(a >> 11) as i16;
+            }
         }
-        *self = st;
+        self.low = low;
+        self.high = high;
         2 * n
     }
 
     /// Carries the ADPCM state through a lost stretch whose concealment is
-    /// `concealed` (16 kHz PCM, as played out), so that decoding resumes from
-    /// a predictor and scale factors that follow the concealed audio rather
-    /// than the audio before the loss. `recent` is the output just before
-    /// the loss (its last 24 samples seed the re-encoder's filter).
+    /// `concealed` (16 kHz PCM), so that decoding resumes from a predictor
+    /// and scale factors that follow the concealed audio rather than the
+    /// audio before the loss. `recent` must hold at least 22 samples: the
+    /// re-encoder's filter history (see [`crate::G722Codec`] for how it
+    /// lines up the QMF delay).
     ///
     /// It re-encodes `concealed` with an encoder that shares this decoder's
     /// ADPCM state and decodes the codes, discarding the output.
     pub fn advance_concealed(&mut self, recent: &[i16], concealed: &[i16]) {
         let mut enc = G722Encoder {
-            qmf: Qmf::default(),
+            qmf: Qmf::new(),
             low: self.low.clone(),
             high: self.high.clone(),
         };
-        if recent.len() >= 24 {
-            enc.qmf.set_window(&recent[recent.len() - 24..]);
+        if recent.len() >= 22 {
+            enc.qmf.set_history(recent);
         }
-        for pair in concealed.chunks_exact(2) {
-            let code = enc.encode_pair(pair[0] as i32, pair[1] as i32);
-            self.decode_octet(code);
+        let mut codes = [0u8; BLOCK];
+        let mut sink = [0i16; 2 * BLOCK];
+        for chunk in concealed.chunks(2 * BLOCK) {
+            let m = enc.encode(chunk, &mut codes);
+            self.decode(&codes[..m], &mut sink);
         }
     }
+}
 
-    #[inline(always)]
-    fn decode_octet(&mut self, code: u8) -> (i16, i16) {
-        let ilow = (code & 0x3F) as usize;
-        let ihigh = (code >> 6) as usize;
+/// Low band of one octet: INVQBL with the 6-bit table, RECONS, LIMIT; then
+/// the band's adaptation. Returns the reconstructed sample.
+#[inline(always)]
+fn decode_low(low: &mut Band, ilow: usize) -> i32 {
+    let rlow = (low.s + ((low.det * QM6[ilow & 63]) >> 15)).clamp(-16384, 16383);
+    low.update_low(ilow & 63);
+    rlow
+}
 
-        // Low band: INVQBL with the 6-bit table, RECONS, LIMIT.
-        let rlow = (self.low.s + ((self.low.det * QM6[ilow]) >> 15)).clamp(-16384, 16383);
-        self.low.update_low(ilow);
-
-        // High band: INVQAH, RECONS, LIMIT.
-        let s_high = self.high.s;
-        let dhigh = self.high.update_high(ihigh);
-        let rhigh = (dhigh + s_high).clamp(-16384, 16383);
-
-        // Receive QMF: the odd taps make the first output sample, the
-        // even taps the second. rlow and rhigh are 15-bit, so their sum and
-        // difference fit 16 bits.
-        let (sum, diff) = self.qmf.push((rlow + rhigh) as i16, (rlow - rhigh) as i16);
-        let odd = (sum + diff) >> 1;
-        let even = (sum - diff) >> 1;
-        (sat16(odd >> 11) as i16, sat16(even >> 11) as i16)
-    }
+/// High band of one octet: INVQAH, RECONS, LIMIT; then the adaptation.
+#[inline(always)]
+fn decode_high(high: &mut Band, ihigh: usize) -> i32 {
+    let s_high = high.s;
+    let dhigh = high.update_high(ihigh & 3);
+    (dhigh + s_high).clamp(-16384, 16383)
 }
