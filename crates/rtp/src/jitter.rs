@@ -13,7 +13,8 @@
 //! sequence tracking at once, without re-buffering and without emitting a
 //! burst of losses. Comfort noise (PT 13) is passed through like any frame.
 //!
-//! Slots are allocated once at construction; inserting and popping do not
+//! Each slot's payload storage is allocated the first time the slot is used
+//! and reused after that: in steady state inserting and popping do not
 //! allocate.
 
 use std::time::{Duration, Instant};
@@ -114,7 +115,8 @@ struct Slot {
     marker: bool,
     ssrc: u32,
     len: usize,
-    data: Box<[u8]>,
+    /// Grown on first use, then reused: no allocation in steady state.
+    data: Vec<u8>,
 }
 
 /// The adaptive jitter buffer; see the module documentation.
@@ -166,7 +168,7 @@ impl JitterBuffer {
                 marker: false,
                 ssrc: 0,
                 len: 0,
-                data: vec![0u8; cfg.max_payload].into_boxed_slice(),
+                data: Vec::new(),
             })
             .collect();
         JitterBuffer {
@@ -319,7 +321,8 @@ impl JitterBuffer {
         slot.marker = marker;
         slot.ssrc = ssrc;
         slot.len = payload.len();
-        slot.data[..payload.len()].copy_from_slice(payload);
+        slot.data.clear();
+        slot.data.extend_from_slice(payload);
         self.buffered = self.buffered.max(usize::from(off));
         self.stats.received += 1;
     }
