@@ -72,8 +72,8 @@ fn media(c: &mut Criterion) {
         c.bench_function(&format!("session/frame_through_pair/{profile}"), |b| {
             b.iter(|| {
                 sa.send_frame(black_box(&payload), 160).unwrap();
-                let (_, n) = sa.poll_transmit(&mut buf).unwrap();
-                sb.handle_datagram(t0, a, &mut buf[..n]);
+                let t = sa.poll_transmit(&mut buf).unwrap();
+                sb.handle_datagram(t0, a, &mut buf[..t.len]);
                 black_box(matches!(sb.pull_frame(), Playout::Frame(_)))
             })
         });

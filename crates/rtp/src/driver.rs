@@ -68,7 +68,23 @@ struct Entry {
     /// UDP send never waits, and tokio's `try_send_to` would report
     /// `WouldBlock` until the reactor has seen the socket writable once.
     send: std::net::UdpSocket,
+    /// The RTCP socket (RTP port + 1) when RTCP is not multiplexed.
+    rtcp: Option<(UdpSocket, std::net::UdpSocket)>,
     session: MediaSession,
+}
+
+/// Binds a non-blocking UDP socket, registered with tokio for receiving,
+/// plus a std handle on the same socket for sending.
+fn open_udp(addr: SocketAddr) -> io::Result<(UdpSocket, std::net::UdpSocket)> {
+    let std_sock = std::net::UdpSocket::bind(addr)?;
+    std_sock.set_nonblocking(true)?;
+    let sock = socket2::Socket::from(std_sock);
+    // Larger buffers absorb bursts when many sessions share a task.
+    let _ = sock.set_recv_buffer_size(1 << 20);
+    let _ = sock.set_send_buffer_size(1 << 20);
+    let std_sock: std::net::UdpSocket = sock.into();
+    let send = std_sock.try_clone()?;
+    Ok((UdpSocket::from_std(std_sock)?, send))
 }
 
 /// Counters of a [`Driver`].
@@ -131,7 +147,8 @@ impl Driver {
         rng: Box<dyn RngCore + Send>,
     ) -> Result<SessionId, DriverError> {
         let ip = cfg.local_addr.ip();
-        let (socket, send) = self.bind_in(ip, range)?;
+        let pair = cfg.remote_rtcp_addr.is_some();
+        let (socket, send, rtcp) = self.bind_in(ip, range, pair)?;
         cfg.local_addr = socket.local_addr()?;
         let session = MediaSession::new(cfg, now, ntp_now, rng)?;
         let id = SessionId(self.next_id);
@@ -140,16 +157,26 @@ impl Driver {
             id,
             socket,
             send,
+            rtcp,
             session,
         });
         Ok(id)
     }
 
+    #[allow(clippy::type_complexity)]
     fn bind_in(
         &mut self,
         ip: IpAddr,
         range: PortRange,
-    ) -> Result<(UdpSocket, std::net::UdpSocket), DriverError> {
+        pair: bool,
+    ) -> Result<
+        (
+            UdpSocket,
+            std::net::UdpSocket,
+            Option<(UdpSocket, std::net::UdpSocket)>,
+        ),
+        DriverError,
+    > {
         let first = range.first.div_ceil(2) * 2;
         if first > range.last {
             return Err(DriverError::NoFreePort {
@@ -166,20 +193,25 @@ impl Driver {
         };
         for k in 0..count {
             let port = first + (((start + k) % count) * 2) as u16;
-            let std_sock = match std::net::UdpSocket::bind(SocketAddr::new(ip, port)) {
+            let rtp = match open_udp(SocketAddr::new(ip, port)) {
                 Ok(s) => s,
                 Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue,
                 Err(e) => return Err(e.into()),
             };
-            std_sock.set_nonblocking(true)?;
-            let sock = socket2::Socket::from(std_sock);
-            // Larger buffers absorb bursts when many sessions share a task.
-            let _ = sock.set_recv_buffer_size(1 << 20);
-            let _ = sock.set_send_buffer_size(1 << 20);
+            let rtcp = if pair {
+                if port == u16::MAX {
+                    continue;
+                }
+                match open_udp(SocketAddr::new(ip, port + 1)) {
+                    Ok(s) => Some(s),
+                    Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            } else {
+                None
+            };
             self.next_port = port.saturating_add(2);
-            let std_sock: std::net::UdpSocket = sock.into();
-            let send = std_sock.try_clone()?;
-            return Ok((UdpSocket::from_std(std_sock)?, send));
+            return Ok((rtp.0, rtp.1, rtcp));
         }
         Err(DriverError::NoFreePort {
             ip,
@@ -207,6 +239,12 @@ impl Driver {
         self.entries.iter_mut().map(|e| (e.id, &mut e.session))
     }
 
+    /// The local address of session `id`'s RTCP socket, when RTCP is not multiplexed.
+    pub fn local_rtcp_addr(&self, id: SessionId) -> Option<SocketAddr> {
+        let e = self.entries.iter().find(|e| e.id == id)?;
+        e.rtcp.as_ref().and_then(|(r, _)| r.local_addr().ok())
+    }
+
     /// The local address of session `id`'s socket.
     pub fn local_addr(&self, id: SessionId) -> Option<SocketAddr> {
         self.entries
@@ -228,6 +266,11 @@ impl Driver {
                 if e.socket.poll_recv_ready(cx).is_ready() {
                     ready = true;
                 }
+                if let Some((r, _)) = &e.rtcp {
+                    if r.poll_recv_ready(cx).is_ready() {
+                        ready = true;
+                    }
+                }
             }
             if ready {
                 Poll::Ready(())
@@ -243,19 +286,22 @@ impl Driver {
     pub fn drain(&mut self, now: Instant) -> usize {
         let mut n = 0;
         for e in &mut self.entries {
-            loop {
-                match e.socket.try_recv_from(&mut self.buf) {
-                    Ok((len, src)) => {
-                        n += 1;
-                        if let Handled::Other(_) =
-                            e.session.handle_datagram(now, src, &mut self.buf[..len])
-                        {
-                            self.stats.other += 1;
+            let socks = std::iter::once(&e.socket).chain(e.rtcp.as_ref().map(|(r, _)| r));
+            for sock in socks {
+                loop {
+                    match sock.try_recv_from(&mut self.buf) {
+                        Ok((len, src)) => {
+                            n += 1;
+                            if let Handled::Other(_) =
+                                e.session.handle_datagram(now, src, &mut self.buf[..len])
+                            {
+                                self.stats.other += 1;
+                            }
                         }
+                        Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+                        // ICMP errors (port unreachable) surface here; skip them.
+                        Err(_) => continue,
                     }
-                    Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
-                    // ICMP errors (port unreachable) surface here; skip them.
-                    Err(_) => continue,
                 }
             }
         }
@@ -266,8 +312,12 @@ impl Driver {
     /// Sends every queued datagram of every session.
     pub fn flush(&mut self) {
         for e in &mut self.entries {
-            while let Some((dest, len)) = e.session.poll_transmit(&mut self.buf) {
-                match e.send.send_to(&self.buf[..len], dest) {
+            while let Some(t) = e.session.poll_transmit(&mut self.buf) {
+                let sock = match (&e.rtcp, t.rtcp) {
+                    (Some((_, rtcp)), true) => rtcp,
+                    _ => &e.send,
+                };
+                match sock.send_to(&self.buf[..t.len], t.destination) {
                     Ok(_) => self.stats.sent += 1,
                     Err(_) => self.stats.send_dropped += 1,
                 }
@@ -397,5 +447,40 @@ mod tests {
         );
         assert_eq!(d.stats().send_dropped, 0);
         assert!(d.remove_session(a).is_some());
+    }
+
+    #[tokio::test]
+    async fn without_rtcp_mux_the_rtcp_port_is_rtp_plus_one() {
+        let lo: SocketAddr = "127.0.0.1:0".parse().unwrap();
+        let peer_rtp: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let mut cfg = SessionConfig::new(lo, peer_rtp);
+        cfg.remote_rtcp_addr = Some("127.0.0.1:11".parse().unwrap());
+        let mut d = Driver::new();
+        let id = d
+            .add_session(
+                cfg,
+                PortRange {
+                    first: 43001,
+                    last: 43999,
+                },
+                Instant::now(),
+                0,
+                Box::new(rand::rngs::StdRng::seed_from_u64(3)),
+            )
+            .unwrap();
+        let rtp = d.local_addr(id).unwrap();
+        assert_eq!(rtp.port() % 2, 0);
+        assert!(rtp.port() >= 43002);
+        assert_eq!(d.local_rtcp_addr(id).unwrap().port(), rtp.port() + 1);
+        // An RTCP packet to the RTCP port reaches the session.
+        let s = std::net::UdpSocket::bind(lo).unwrap();
+        let mut rr = [0u8; 64];
+        let n = crate::rtcp::RtcpWriter::new(&mut rr)
+            .receiver_report(5, &[])
+            .unwrap()
+            .len();
+        s.send_to(&rr[..n], d.local_rtcp_addr(id).unwrap()).unwrap();
+        recv_until(&mut d, 1).await;
+        assert_eq!(d.session(id).unwrap().stats().packets_dropped, 0);
     }
 }

@@ -121,7 +121,20 @@ pub struct SessionStats {
 struct Pending {
     dest: SocketAddr,
     len: usize,
+    rtcp: bool,
     buf: Vec<u8>,
+}
+
+/// A datagram to send, copied into the caller's buffer by
+/// [`MediaSession::poll_transmit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transmit {
+    /// Where to send it.
+    pub destination: SocketAddr,
+    /// Its length in the caller's buffer.
+    pub len: usize,
+    /// True for RTCP: without rtcp-mux it leaves from the RTCP socket.
+    pub rtcp: bool,
 }
 
 struct Source {
@@ -320,8 +333,13 @@ impl MediaSession {
         }
     }
 
-    fn queue(&mut self, dest: SocketAddr, buf: Vec<u8>, len: usize) {
-        self.outgoing.push_back(Pending { dest, len, buf });
+    fn queue(&mut self, dest: SocketAddr, buf: Vec<u8>, len: usize, rtcp: bool) {
+        self.outgoing.push_back(Pending {
+            dest,
+            len,
+            rtcp,
+            buf,
+        });
     }
 
     /// Sends one encoded frame; the media timestamp then advances by
@@ -421,7 +439,7 @@ impl MediaSession {
         self.stats.octets_sent += payload.len() as u64;
         self.sent_since_report = true;
         let dest = self.remote;
-        self.queue(dest, buf, len);
+        self.queue(dest, buf, len, false);
         Ok(())
     }
 
@@ -662,7 +680,7 @@ impl MediaSession {
         }
         self.sent_since_report = false;
         let dest = self.remote_rtcp;
-        self.queue(dest, buf, len);
+        self.queue(dest, buf, len, true);
         self.events.push_back(SessionEvent::Stats(self.stats()));
     }
 
@@ -691,9 +709,9 @@ impl MediaSession {
         Some(dtmf.map_or(self.next_rtcp, |d| d.min(self.next_rtcp)))
     }
 
-    /// Copies the next datagram to send into `out`; returns its destination
-    /// and length. Datagrams longer than `out` are dropped.
-    pub fn poll_transmit(&mut self, out: &mut [u8]) -> Option<(SocketAddr, usize)> {
+    /// Copies the next datagram to send into `out`. Datagrams longer than
+    /// `out` are dropped.
+    pub fn poll_transmit(&mut self, out: &mut [u8]) -> Option<Transmit> {
         loop {
             let p = self.outgoing.pop_front()?;
             let n = p.len;
@@ -703,7 +721,11 @@ impl MediaSession {
             }
             self.pool.push(p.buf);
             if fits {
-                return Some((p.dest, n));
+                return Some(Transmit {
+                    destination: p.dest,
+                    len: n,
+                    rtcp: p.rtcp,
+                });
             }
         }
     }

@@ -61,9 +61,12 @@ fn deliver(
 ) -> Vec<SocketAddr> {
     let mut buf = [0u8; 2048];
     let mut dests = Vec::new();
-    while let Some((dest, n)) = from.poll_transmit(&mut buf) {
-        dests.push(dest);
-        assert_eq!(to.handle_datagram(now, src, &mut buf[..n]), Handled::Media);
+    while let Some(t) = from.poll_transmit(&mut buf) {
+        dests.push(t.destination);
+        assert_eq!(
+            to.handle_datagram(now, src, &mut buf[..t.len]),
+            Handled::Media
+        );
     }
     dests
 }
@@ -132,7 +135,7 @@ fn srtp_latching_needs_authentication() {
     assert!(events(&mut b).contains(&SessionEvent::RemoteAddressChanged(nat)));
     b.send_frame(&[0; 160], 160).unwrap();
     let mut buf = [0u8; 512];
-    assert_eq!(b.poll_transmit(&mut buf).unwrap().0, nat);
+    assert_eq!(b.poll_transmit(&mut buf).unwrap().destination, nat);
 }
 
 #[test]
