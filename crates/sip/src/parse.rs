@@ -174,8 +174,9 @@ impl Message {
         Ok(msg)
     }
 
-    /// Total length of the message (header section and body) as received.
-    pub(crate) fn wire_len(&self) -> usize {
+    /// Length of the message as received (header section and body); for a
+    /// changed or built message, a lower bound of its written size.
+    pub fn wire_len(&self) -> usize {
         self.head.len() + self.body.len()
     }
 }
