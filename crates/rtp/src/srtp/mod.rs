@@ -11,10 +11,12 @@ mod backend;
 mod context;
 mod kdf;
 mod replay;
+mod sdes;
 #[cfg(test)]
 mod tests;
 
 pub use context::{SrtpContext, SrtpStats};
+pub use sdes::SdesError;
 
 use thiserror::Error;
 use zeroize::Zeroize;
