@@ -67,28 +67,20 @@ pub struct AbsoluteUri<'a> {
     pub rest: &'a str,
 }
 
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
-        )
-}
+static USER: [bool; 256] = crate::text::class_table(b"-_.!~*'()&=+$,;?/", true);
+static PASSWORD: [bool; 256] = crate::text::class_table(b"-_.!~*'()&=+$,", true);
+static URI_HEADER: [bool; 256] = crate::text::class_table(b"-_.!~*'()[]/?:+$=&", true);
 
 fn is_user_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'&' | b'=' | b'+' | b'$' | b',' | b';' | b'?' | b'/')
+    USER[b as usize]
 }
 
 fn is_password_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'&' | b'=' | b'+' | b'$' | b',')
+    PASSWORD[b as usize]
 }
 
 fn is_header_char(b: u8) -> bool {
-    is_unreserved(b)
-        || matches!(
-            b,
-            b'[' | b']' | b'/' | b'?' | b':' | b'+' | b'$' | b'=' | b'&'
-        )
+    URI_HEADER[b as usize]
 }
 
 /// Checks that `s` consists of `ok` characters and valid `%HH` escapes.
@@ -421,7 +413,8 @@ pub(crate) fn parse_host(s: &str) -> Result<(Host<'_>, usize), ValueError> {
         let a = parse_ipv4(h.as_bytes()).ok_or(ValueError::new("invalid IPv4 address", 0))?;
         return Ok((Host::V4(a), end));
     }
-    if h.starts_with('-') || h.starts_with('.') || h.contains("..") {
+    let hb = h.as_bytes();
+    if hb[0] == b'-' || hb[0] == b'.' || hb.windows(2).any(|w| w == b"..") {
         return Err(ValueError::new("invalid host name", 0));
     }
     Ok((Host::Domain(h), end))
