@@ -91,9 +91,13 @@ impl Plc {
     }
 
     /// Fills `out` with the concealment that would follow what
-    /// [`Plc::conceal`] last produced, without advancing. Only meaningful
-    /// during a loss.
+    /// [`Plc::conceal`] last produced, without advancing. Outside a loss
+    /// there is nothing to continue: silence.
     pub fn peek(&self, out: &mut [i16]) {
+        if self.lost == 0 || self.pitch == 0 {
+            out.fill(0);
+            return;
+        }
         let (mut pos, mut lost) = (self.pos, self.lost);
         for s in out.iter_mut() {
             *s = self.sample_at(pos, lost);
@@ -226,6 +230,25 @@ mod tests {
         assert!(f[0].abs() < orig[0].abs().max(1) / 10 + 1);
         assert_eq!(f[64..], orig[64..]);
         assert!(!plc.in_loss());
+    }
+
+    #[test]
+    fn peek_continues_the_concealment_without_advancing() {
+        let mut plc = Plc::new(8000);
+        let mut ahead = [1i16; 8];
+        plc.peek(&mut ahead);
+        assert_eq!(ahead, [0; 8], "nothing to continue outside a loss");
+        for k in 0..10 {
+            let mut f = sine(8000, 200.0, k * 160, 160);
+            plc.good_frame(&mut f);
+        }
+        let mut out = [0i16; 80];
+        plc.conceal(&mut out);
+        let mut peeked = [0i16; 40];
+        plc.peek(&mut peeked);
+        let mut next = [0i16; 40];
+        plc.conceal(&mut next);
+        assert_eq!(peeked, next);
     }
 
     #[test]

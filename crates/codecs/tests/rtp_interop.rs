@@ -56,8 +56,11 @@ fn send(codec: &mut dyn Codec, pt: u8, frames: usize) -> Vec<(u32, Vec<u8>)> {
         session
             .send_frame(&payload[..len], codec.rtp_timestamp_step(n))
             .unwrap();
-        while let Some((_, size)) = session.poll_transmit(&mut datagram) {
-            if let Ok(p) = RtpPacket::parse(&datagram[..size]) {
+        while let Some(t) = session.poll_transmit(&mut datagram) {
+            if t.rtcp {
+                continue;
+            }
+            if let Ok(p) = RtpPacket::parse(&datagram[..t.len]) {
                 if p.payload_type() == pt {
                     out.push((p.timestamp(), p.payload().to_vec()));
                 }

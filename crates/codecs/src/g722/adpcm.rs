@@ -7,7 +7,19 @@ use super::tables::{DETH, DETL, QM2, QM4, WH_BY_CODE, WL_BY_RIL};
 /// Saturates to the 16-bit range, as the Recommendation's `LIMIT` does.
 #[inline(always)]
 pub(super) fn sat16(x: i32) -> i32 {
-    x.clamp(-32768, 32767)
+    limit(x, -32768, 32767)
+}
+
+/// `x` limited to `lo..=hi` (`lo <= hi`; all within 2^30 so the
+/// differences cannot overflow), with arithmetic instead of comparisons:
+/// the compiler turns `clamp` and `min`/`max` into branches here, and
+/// whether a log scale factor sits at its floor is not predictable.
+#[inline(always)]
+pub(super) fn limit(x: i32, lo: i32, hi: i32) -> i32 {
+    let below = x - lo;
+    let x = lo + (below & !(below >> 31));
+    let above = x - hi;
+    hi + (above & (above >> 31))
 }
 
 /// Lanes 6 and 7 of the zero predictor are padding (to two vectors of
@@ -70,7 +82,7 @@ impl Band {
         let dlow = (self.det * QM4[ril]) >> 15;
         // nb * 127 >> 7, without the multiply (nb >= 0).
         let nb = self.nb - ((self.nb + 127) >> 7) + WL_BY_RIL[ril];
-        self.nb = nb.clamp(0, 18432);
+        self.nb = limit(nb, 0, 18432);
         self.det = DETL[(self.nb >> 6) as usize];
         self.predict(dlow);
     }
@@ -81,7 +93,7 @@ impl Band {
     pub(super) fn update_high(&mut self, ihigh: usize) -> i32 {
         let dhigh = (self.det * QM2[ihigh]) >> 15;
         let nb = self.nb - ((self.nb + 127) >> 7) + WH_BY_CODE[ihigh];
-        self.nb = nb.clamp(0, 22528);
+        self.nb = limit(nb, 0, 22528);
         self.det = DETH[(self.nb >> 6) as usize];
         self.predict(dhigh);
         dhigh
@@ -105,12 +117,12 @@ impl Band {
         // agree, limited to 32767 and shifted right by 7, is the same as
         // (+-A1 >> 5) limited to -256..=255.
         let na1 = if sg0 == sg1 { -self.a1 } else { self.a1 };
-        let wd2 = (na1 >> 5).clamp(-256, 255);
+        let wd2 = limit(na1 >> 5, -256, 255);
         let mut ap2 = if sg0 == sg2 { 128 } else { -128 };
         ap2 += wd2;
         // a2 * 32512 >> 15 is a2 - ceil(a2 / 128).
         ap2 += self.a2 - ((self.a2 + 127) >> 7);
-        let ap2 = ap2.clamp(-12288, 12288);
+        let ap2 = limit(ap2, -12288, 12288);
 
         // UPPOL1. |A2| <= 12288 and |A1| <= 27648 keep these sums in 16
         // bits, so the Recommendation's LIMITs are no-ops here.
@@ -118,7 +130,7 @@ impl Band {
         // a1 * 32640 >> 15 is a1 - ceil(a1 / 256).
         let wd2 = self.a1 - ((self.a1 + 255) >> 8);
         let lim = 15360 - ap2;
-        let ap1 = (wd1 + wd2).clamp(-lim, lim);
+        let ap1 = limit(wd1 + wd2, -lim, lim);
 
         // UPZERO. From |B| <= 32767, |B * 32640 >> 15| <= 32640, and
         // adding +-128 stays in 16 bits: no LIMIT needed.

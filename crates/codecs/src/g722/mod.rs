@@ -12,7 +12,7 @@
 mod adpcm;
 mod tables;
 
-use adpcm::{sat16, Band};
+use adpcm::{limit, sat16, Band};
 use tables::{IH_BY_SIGN, IL_BY_SIGN, Q6_SEARCH, QM6, QMF};
 
 /// Pairs (octets) processed per inner block: the QMF runs over a block at
@@ -277,7 +277,7 @@ impl G722Decoder {
 /// the band's adaptation. Returns the reconstructed sample.
 #[inline(always)]
 fn decode_low(low: &mut Band, ilow: usize) -> i32 {
-    let rlow = (low.s + ((low.det * QM6[ilow & 63]) >> 15)).clamp(-16384, 16383);
+    let rlow = limit(low.s + ((low.det * QM6[ilow & 63]) >> 15), -16384, 16383);
     low.update_low(ilow & 63);
     rlow
 }
@@ -287,5 +287,5 @@ fn decode_low(low: &mut Band, ilow: usize) -> i32 {
 fn decode_high(high: &mut Band, ihigh: usize) -> i32 {
     let s_high = high.s;
     let dhigh = high.update_high(ihigh & 3);
-    (dhigh + s_high).clamp(-16384, 16383)
+    limit(dhigh + s_high, -16384, 16383)
 }
