@@ -341,14 +341,16 @@ fn parse_one(buf: &[u8], at: usize) -> Result<(RtcpPacket<'_>, usize), PacketErr
         body_end -= usize::from(c);
     }
     let body = &pkt[4..body_end];
+    // Field checks are against the packet without its padding.
+    let unpadded = &pkt[..body_end];
     let blocks = |off: usize, what: &'static str| -> Result<&[u8], PacketError> {
         let n = usize::from(count) * ReportBlock::LEN;
-        need(what, pkt, 4 + off, n)?;
+        need(what, unpadded, 4 + off, n)?;
         Ok(&body[off..off + n])
     };
     let p = match pt {
         PT_SR => {
-            need("RTCP SR sender info", pkt, 4, 24)?;
+            need("RTCP SR sender info", unpadded, 4, 24)?;
             RtcpPacket::SenderReport(SenderReport {
                 ssrc: be32(body, 0),
                 info: SenderInfo {
@@ -361,7 +363,7 @@ fn parse_one(buf: &[u8], at: usize) -> Result<(RtcpPacket<'_>, usize), PacketErr
             })
         }
         PT_RR => {
-            need("RTCP RR SSRC", pkt, 4, 4)?;
+            need("RTCP RR SSRC", unpadded, 4, 4)?;
             RtcpPacket::ReceiverReport(ReceiverReport {
                 ssrc: be32(body, 0),
                 blocks: blocks(4, "RTCP RR report blocks")?,
@@ -370,7 +372,7 @@ fn parse_one(buf: &[u8], at: usize) -> Result<(RtcpPacket<'_>, usize), PacketErr
         PT_SDES => RtcpPacket::SourceDescription(SourceDescription { count, body }),
         PT_BYE => {
             let n = 4 * usize::from(count);
-            need("RTCP BYE SSRC list", pkt, 4, n)?;
+            need("RTCP BYE SSRC list", unpadded, 4, n)?;
             let reason = body
                 .get(n)
                 .and_then(|&l| body.get(n + 1..n + 1 + usize::from(l)));
@@ -380,7 +382,7 @@ fn parse_one(buf: &[u8], at: usize) -> Result<(RtcpPacket<'_>, usize), PacketErr
             })
         }
         PT_APP => {
-            need("RTCP APP header", pkt, 4, 8)?;
+            need("RTCP APP header", unpadded, 4, 8)?;
             RtcpPacket::App(App {
                 subtype: count,
                 ssrc: be32(body, 0),
@@ -632,6 +634,23 @@ mod tests {
             pkts[1],
             RtcpPacket::ReceiverReport(ReceiverReport { ssrc: 5, .. })
         ));
+    }
+
+    #[test]
+    fn fields_are_checked_against_the_unpadded_body() {
+        // Found by fuzzing: an RR whose padding eats into its SSRC.
+        let pkt = [0xbc, 0xc9, 0, 1, 0, 0xd8, 0, 1];
+        assert!(matches!(
+            RtcpCompound::validate(&pkt),
+            Err(PacketError::Truncated {
+                what: "RTCP RR SSRC",
+                ..
+            })
+        ));
+        let sr = [
+            0xa0, 200, 0, 6, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4,
+        ];
+        assert!(RtcpCompound::validate(&sr).is_err());
     }
 
     #[test]
