@@ -209,11 +209,19 @@ impl MediaSession {
     /// RNG provides the SSRC, initial sequence number and timestamp, and the
     /// RTCP interval randomisation.
     pub fn new(
-        cfg: SessionConfig,
+        mut cfg: SessionConfig,
         now: Instant,
         ntp_now: u64,
         mut rng: Box<dyn RngCore + Send>,
     ) -> Result<Self, SessionError> {
+        // An SDES item holds at most 255 octets (RFC 3550 §6.5).
+        if cfg.cname.len() > 255 {
+            let mut end = 255;
+            while !cfg.cname.is_char_boundary(end) {
+                end -= 1;
+            }
+            cfg.cname.truncate(end);
+        }
         let (tx_srtp, rx_srtp, keys_pending) = match &cfg.security {
             MediaSecurity::None => (None, None, false),
             MediaSecurity::Srtp(k) => {

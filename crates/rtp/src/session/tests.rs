@@ -259,6 +259,18 @@ fn direction_close_and_bye() {
 }
 
 #[test]
+fn long_cname_is_truncated_and_rtcp_still_flows() {
+    let now = Instant::now();
+    let mut cfg = SessionConfig::new(addr(A), addr(B));
+    cfg.cname = "é".repeat(200);
+    let mut a = MediaSession::new(cfg, now, 0, rng(5)).unwrap();
+    assert!(a.config().cname.len() <= 255);
+    a.handle_timeout(a.poll_timeout().unwrap());
+    let mut buf = [0u8; 2048];
+    assert!(a.poll_transmit(&mut buf).unwrap().rtcp);
+}
+
+#[test]
 fn other_protocols_are_handed_back() {
     let (_, mut b, now) = pair(None);
     let mut dtls = [22u8, 0xfe, 0xfd, 0, 0];
