@@ -233,10 +233,13 @@ impl MediaSession {
         let ssrc = rng.next_u32();
         let seq = (rng.next_u32() & 0x7fff) as u16;
         let timestamp = rng.next_u32();
-        let spp = cfg.samples_per_packet();
-        let dtmf_tx = cfg
-            .telephone_event
-            .map(|_| DtmfSender::new(spp.min(0xffff) as u16));
+        // Event durations count in the telephone-event clock.
+        let ptime = cfg.ptime;
+        let dtmf_tx = cfg.telephone_event.map(|f| {
+            let spp =
+                (ptime.as_nanos() * u128::from(f.clock_rate) / 1_000_000_000).clamp(1, 0xffff);
+            DtmfSender::new(spp as u16)
+        });
         let dtmf_rx = cfg.telephone_event.map(|f| DtmfReceiver::new(f.clock_rate));
         let remote = cfg.remote_addr;
         let remote_rtcp = cfg.remote_rtcp_addr.unwrap_or(remote);
