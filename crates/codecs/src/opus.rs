@@ -111,6 +111,9 @@ fn opus_err(e: audiopus::Error) -> CodecError {
 }
 
 /// Mono Opus, VOIP application, at a fixed PCM rate and frame size.
+///
+/// With DTX on, the encoder returns payloads of at most 2 octets during
+/// silence: those need not be sent (the RTP timestamp still advances).
 pub struct OpusCodec {
     enc: Encoder,
     dec: Decoder,
