@@ -16,6 +16,7 @@ use bytestring::ByteString;
 pub(crate) enum Text {
     Span(u32, u32),
     Owned(ByteString),
+    Static(&'static str),
 }
 
 impl Text {
@@ -23,13 +24,14 @@ impl Text {
         match self {
             Text::Span(s, e) => head.get(*s as usize..*e as usize).unwrap_or(""),
             Text::Owned(o) => o,
+            Text::Static(s) => s,
         }
     }
 
     pub(crate) fn offset(&self) -> usize {
         match self {
             Text::Span(s, _) => *s as usize,
-            Text::Owned(_) => 0,
+            Text::Owned(_) | Text::Static(_) => 0,
         }
     }
 }
@@ -110,6 +112,18 @@ impl std::fmt::Debug for Message {
 }
 
 impl Message {
+    /// `s` as shared text: a reference-counted slice when it lies in this
+    /// message's header section (no copy), otherwise a new string.
+    pub(crate) fn share(&self, s: &str) -> ByteString {
+        let head = self.head.as_bytes().as_ptr_range();
+        let p = s.as_bytes().as_ptr_range();
+        if !s.is_empty() && head.start <= p.start && p.end <= head.end {
+            self.head.slice_ref(s)
+        } else {
+            ByteString::from(s)
+        }
+    }
+
     fn text<'m>(&'m self, t: &'m Text) -> &'m str {
         t.get(&self.head)
     }
@@ -120,7 +134,7 @@ impl Message {
             name_str: match f.name {
                 HeaderName::Other => self.text(&f.name_text),
                 _ => match &f.name_text {
-                    Text::Owned(_) => f.name.as_str(),
+                    Text::Owned(_) | Text::Static(_) => f.name.as_str(),
                     t => self.text(t),
                 },
             },

@@ -103,7 +103,7 @@ impl Message {
     pub fn response(code: u16) -> Message {
         Message::empty(Start::Response {
             code,
-            reason: owned(reason_phrase(code)),
+            reason: Text::Static(reason_phrase(code)),
         })
     }
 
@@ -113,10 +113,19 @@ impl Message {
     /// request's Timestamp is echoed on 100.
     pub fn response_to(request: &Message, code: u16, to_tag: Option<&str>) -> Message {
         let mut r = Message::response(code);
+        r.fields.reserve(8);
+        let copy = |r: &mut Message, name: HeaderName, value: &str| {
+            r.fields.push(Field {
+                name,
+                name_text: Text::Static(name.as_str()),
+                value: Text::Owned(request.share(value)),
+                raw: None,
+            })
+        };
         for h in request.headers() {
             match h.name {
                 HeaderName::Via | HeaderName::From | HeaderName::CallId | HeaderName::CSeq => {
-                    r.append_header(h.name, h.value)
+                    copy(&mut r, h.name, h.value)
                 }
                 HeaderName::To => {
                     let has_tag = request
@@ -127,10 +136,10 @@ impl Message {
                         Some(tag) if code > 100 && !has_tag => {
                             r.append_header(HeaderName::To, &format!("{};tag={tag}", h.value))
                         }
-                        _ => r.append_header(HeaderName::To, h.value),
+                        _ => copy(&mut r, h.name, h.value),
                     }
                 }
-                HeaderName::Timestamp if code == 100 => r.append_header(h.name, h.value),
+                HeaderName::Timestamp if code == 100 => copy(&mut r, h.name, h.value),
                 _ => {}
             }
         }
@@ -270,16 +279,40 @@ impl Message {
 
     /// The message as bytes, ready to send.
     pub fn to_bytes(&self) -> Bytes {
-        let mut out = BytesMut::with_capacity(self.wire_len() + 64);
+        let mut out = BytesMut::with_capacity(self.written_len_estimate());
         self.write_to(&mut out);
         out.freeze()
+    }
+}
+
+impl Message {
+    /// An upper bound of the written size, so writing allocates once.
+    fn written_len_estimate(&self) -> usize {
+        let start = match self.start_raw {
+            Some((s, e)) => (e - s) as usize,
+            None => match &self.start {
+                Start::Request { method, uri } => {
+                    method.as_str().len() + uri.get(&self.head).len() + 12
+                }
+                Start::Response { reason, .. } => reason.get(&self.head).len() + 16,
+            },
+        };
+        let fields: usize = self
+            .fields
+            .iter()
+            .map(|f| match f.raw {
+                Some((s, e)) => (e - s) as usize,
+                None => f.name_text.get(&self.head).len() + f.value.get(&self.head).len() + 4,
+            })
+            .sum();
+        start + fields + 32 + self.body.len()
     }
 }
 
 fn new_field(name: HeaderName, text: Option<&str>, value: &str) -> Field {
     let name_text = match (name, text) {
         (HeaderName::Other, Some(t)) => owned(t),
-        _ => owned(name.as_str()),
+        _ => Text::Static(name.as_str()),
     };
     Field {
         name,
