@@ -278,20 +278,37 @@ impl Message {
     /// The single value of a header that must appear once: an error if it
     /// is missing, malformed or repeated.
     pub fn single<'m, H: TypedHeader<'m>>(&'m self) -> Result<H, ParseError> {
+        if H::NAME.is_list() {
+            return self.single_of_list();
+        }
+        let mut found: Option<&Field> = None;
+        for f in &self.fields {
+            if f.name == H::NAME {
+                if found.is_some() {
+                    return Err(ParseError::in_header(
+                        ParseErrorKind::DuplicateHeader,
+                        f.value.offset(),
+                        H::NAME.as_str(),
+                    ));
+                }
+                found = Some(f);
+            }
+        }
+        let f = found.ok_or_else(|| {
+            ParseError::in_header(ParseErrorKind::MissingHeader, 0, H::NAME.as_str())
+        })?;
+        H::parse(self.text(&f.value)).map_err(|e| wrap::<H>(e, f.value.offset()))
+    }
+
+    fn single_of_list<'m, H: TypedHeader<'m>>(&'m self) -> Result<H, ParseError> {
         let mut it = self.all::<H>();
         let first = it.next().ok_or_else(|| {
             ParseError::in_header(ParseErrorKind::MissingHeader, 0, H::NAME.as_str())
         })??;
         if it.next().is_some() {
-            let offset = self
-                .fields
-                .iter()
-                .filter(|f| f.name == H::NAME)
-                .nth(1)
-                .map_or(0, |f| f.value.offset());
             return Err(ParseError::in_header(
                 ParseErrorKind::DuplicateHeader,
-                offset,
+                0,
                 H::NAME.as_str(),
             ));
         }
