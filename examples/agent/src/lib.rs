@@ -1,8 +1,13 @@
-//! heron-agent: the reference agent composed from the heron crates.
+//! heron-agent: the reference digital-worker agent of heron-voip.
 //!
-//! ```
-//! assert_eq!(heron_agent::NAME, "heron-agent");
-//! ```
+//! It composes the heron crates into what the customer's onboarding sheet
+//! describes: an extension on the customer's PBX that answers and places
+//! calls and hands their audio to a voice pipeline.
+//!
+//! - [`config`]: `agent.toml`, a section per row of the sheet, validated
+//!   as a whole (every bad value reported with its key and what is allowed);
+//! - [`policy`]: the call policy (emergency numbers, dial plan, caps, rate,
+//!   time windows, allowed sources), decided before any INVITE leaves.
+#![forbid(unsafe_code)]
 
-/// The agent's name, as it appears in its User-Agent header.
-pub const NAME: &str = "heron-agent";
+pub mod policy;

@@ -1,0 +1,3 @@
+//! `heron-agent`: the command line of the reference agent.
+
+fn main() {}
