@@ -60,12 +60,17 @@
 
 mod config;
 mod core;
+pub mod dialog;
 mod endpoint;
 mod error;
+pub mod refer;
+pub mod registration;
+pub mod session;
 pub mod stateless;
 pub mod timer;
 pub mod transaction;
 mod types;
+pub mod ua;
 mod via;
 
 #[cfg(feature = "tokio")]

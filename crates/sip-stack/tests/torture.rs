@@ -30,7 +30,7 @@ fn manifest() -> Vec<Vec<String>> {
 #[derive(Debug)]
 enum Outcome {
     /// Answered statelessly (or by the endpoint) with this code.
-    Answered(u16, Message),
+    Answered(u16, Box<Message>),
     /// Passed to the user (who answered 200).
     Delivered,
     /// Nothing sent, nothing delivered.
@@ -72,7 +72,7 @@ fn feed(ep: &mut Endpoint, bytes: Bytes) -> Outcome {
         Some(t) => {
             assert_eq!(t.remote, remote, "answers go back to the source");
             let m = Message::parse(t.payload.clone()).expect("our response parses");
-            Outcome::Answered(m.status().unwrap(), m)
+            Outcome::Answered(m.status().unwrap(), Box::new(m))
         }
     }
 }

@@ -116,6 +116,14 @@ impl Endpoint {
         });
     }
 
+    /// The first listener of `transport`: its bound address and the
+    /// `host:port` it advertises (for Contact headers).
+    pub fn listener(&self, transport: TransportKind) -> Option<(SocketAddr, &str)> {
+        self.core
+            .listener(transport)
+            .map(|l| (l.local, l.sent_by.as_str()))
+    }
+
     /// Sends every request to these targets (the outbound proxy, resolved)
     /// instead of the ones given; `None` turns it off. Route headers are
     /// the caller's (the dialog layer's pre-existing route set).
