@@ -369,6 +369,13 @@ impl Ua {
             call: CallKey(id),
             sdp,
         });
+        if let Some(orig) = self
+            .calls
+            .get_mut(&id)
+            .and_then(|c| c.referred_by_call.take())
+        {
+            self.notify_queue.push((orig, 200));
+        }
         self.start_session_timer(now, id);
     }
 
