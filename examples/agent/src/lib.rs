@@ -10,4 +10,5 @@
 //!   time windows, allowed sources), decided before any INVITE leaves.
 #![forbid(unsafe_code)]
 
+pub mod config;
 pub mod policy;

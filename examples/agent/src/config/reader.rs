@@ -147,7 +147,10 @@ impl<'a> Section<'a> {
     pub fn opt_nonempty(&self, name: &str, issues: &mut Issues) -> Option<String> {
         let s = self.opt_str(name, issues)?;
         if s.trim().is_empty() {
-            issues.error(self.key(name), "must not be empty (leave the key out instead)");
+            issues.error(
+                self.key(name),
+                "must not be empty (leave the key out instead)",
+            );
             return None;
         }
         Some(s.trim().to_owned())
@@ -293,39 +296,6 @@ impl<'a> Section<'a> {
         }
     }
 
-    /// An array of tables (`[[policy.hours.window]]`).
-    pub fn table_list(&self, name: &str, issues: &mut Issues) -> Vec<Section<'a>> {
-        let key = self.key(name);
-        match self.raw(name) {
-            None => Vec::new(),
-            Some(Value::Array(a)) => a
-                .iter()
-                .enumerate()
-                .filter_map(|(i, item)| match item {
-                    Value::Table(t) => Some(Section {
-                        path: format!("{key}[{i}]"),
-                        table: Some(t),
-                        used: RefCell::new(BTreeSet::new()),
-                    }),
-                    other => {
-                        issues.error(
-                            format!("{key}[{i}]"),
-                            format!("expected a table, found {}", type_name(other)),
-                        );
-                        None
-                    }
-                })
-                .collect(),
-            Some(other) => {
-                issues.error(
-                    key,
-                    format!("expected an array of tables, found {}", type_name(other)),
-                );
-                Vec::new()
-            }
-        }
-    }
-
     /// Reports every key of this section that was never read, naming the
     /// known keys.
     pub fn finish(&self, known: &[&str], issues: &mut Issues) {
@@ -381,17 +351,14 @@ mod tests {
     }
 
     #[test]
-    fn lists_and_tables() {
-        let t = table("l = [\"x\", 2]\ns = \"one\"\nq = 1\n[[w]]\nk = 1\n");
+    fn lists() {
+        let t = table("l = [\"x\", 2]\ns = \"one\"\nq = 1\n");
         let root = Section::root(&t);
         let mut issues = Issues::default();
         let l = root.str_list("l", &mut issues).unwrap();
         assert_eq!(l, vec![("l[0]".to_owned(), "x".to_owned())]);
         assert_eq!(root.str_list("s", &mut issues).unwrap().len(), 1);
         assert!(root.str_list("q", &mut issues).is_none());
-        let w = root.table_list("w", &mut issues);
-        assert_eq!(w.len(), 1);
-        assert_eq!(w[0].key("k"), "w[0].k");
         assert_eq!(issues.errors.len(), 2, "{:?}", issues.errors);
         assert_eq!(issues.errors[0].key, "l[1]");
         assert_eq!(issues.errors[1].key, "q");
