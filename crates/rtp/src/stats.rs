@@ -9,7 +9,7 @@ const MAX_MISORDER: u16 = 100;
 const MIN_SEQUENTIAL: u8 = 2;
 const RTP_SEQ_MOD: u32 = 1 << 16;
 
-/// What [`ReceiveStats::update`] made of a packet's sequence number.
+/// What [`ReceiveStats::update_seq`] made of a packet's sequence number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SeqUpdate {
     /// The packet is valid and counted.
