@@ -57,6 +57,8 @@
 //! ```
 
 mod config;
+#[cfg(feature = "tokio")]
+pub mod driver;
 mod event;
 mod registrations;
 
