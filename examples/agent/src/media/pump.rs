@@ -1,0 +1,441 @@
+//! The media pump: one call's negotiated stream between the network
+//! (a heron-rtp [`MediaSession`]) and a [`VoicePipeline`], through a
+//! heron-codecs codec and resamplers. Sans-IO like the session: feed it
+//! datagrams and the time, take datagrams out.
+//!
+//! Every packet time ([`MediaPump::poll_timeout`]) it pulls one frame from
+//! the jitter buffer, decodes it (or conceals a loss), runs in-band DTMF
+//! detection, resamples it to the pipeline's rate and hands it over; then
+//! it takes the pipeline's next frame, resamples, encodes and sends it.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use heron_codecs::dtmf::{DtmfDetector, DtmfEvent as ToneEvent, DtmfGenerator, DtmfToneConfig};
+use heron_codecs::{open_codec, Codec, CodecError, Resampler};
+use heron_rtp::jitter::Playout;
+use heron_rtp::session::{Handled, MediaSession, SessionError, SessionEvent, SrtpKeys, Transmit};
+use heron_sdp::NegotiatedMedia;
+use rand_core::RngCore;
+
+use super::bridge::{self, BridgeError};
+use super::dtmf::{info_dtmf_body, DtmfMerger, DtmfPress, DtmfSource};
+use super::pipeline::{MediaInfo, VoicePipeline};
+use super::summary::CallSummary;
+use crate::config::DtmfMode;
+
+/// Why the pump cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    /// The negotiated parameters cannot be used.
+    #[error(transparent)]
+    Bridge(#[from] BridgeError),
+    /// The codec or resampler refused.
+    #[error("codec: {0}")]
+    Codec(#[from] CodecError),
+    /// The RTP session refused.
+    #[error("RTP session: {0}")]
+    Session(#[from] SessionError),
+    /// The pipeline's rate is not one the resampler serves.
+    #[error("pipeline rate {0} Hz is not supported (8000, 16000, 24000 or 48000)")]
+    PipelineRate(u32),
+}
+
+/// Settings of a pump that do not come from the SDP.
+#[derive(Debug, Clone)]
+pub struct PumpConfig {
+    /// Our RTP address (the driver binds it).
+    pub local_addr: SocketAddr,
+    /// DTMF methods accepted; the first usable one sends.
+    pub dtmf: Vec<DtmfMode>,
+    /// Follow the peer's media source address.
+    pub symmetric_rtp: bool,
+}
+
+/// How a key press was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DtmfSent {
+    /// As RFC 4733 events in RTP.
+    Rfc4733,
+    /// As tones in the audio.
+    Inband,
+    /// The caller must send a SIP INFO with this `application/dtmf-relay` body.
+    Info(String),
+}
+
+/// Largest decoded frame: 120 ms at 48 kHz.
+const MAX_FRAME: usize = 5760;
+
+/// A digit press sent by RFC 4733 lasts this long.
+pub const DTMF_DURATION: Duration = Duration::from_millis(160);
+
+/// One call's media; see the module documentation.
+pub struct MediaPump {
+    session: MediaSession,
+    codec: Box<dyn Codec>,
+    receive_pt: u8,
+    rx_rs: Resampler,
+    tx_rs: Resampler,
+    dec: Vec<i16>,
+    pipe_in: Vec<i16>,
+    pipe_out: Vec<i16>,
+    enc_in: Vec<i16>,
+    enc: Vec<u8>,
+    pipe_frame: usize,
+    codec_frame: usize,
+    ptime: Duration,
+    next_tick: Instant,
+    decoded_any: bool,
+    detector: Option<DtmfDetector>,
+    tone_begin: Option<(char, u64)>,
+    tones: Option<DtmfGenerator>,
+    dtmf: DtmfMerger,
+    modes: Vec<DtmfMode>,
+    info: MediaInfo,
+    started: Instant,
+    ended: Option<Instant>,
+    concealed: u64,
+    dtmf_received: String,
+    dtmf_sent: String,
+}
+
+impl std::fmt::Debug for MediaPump {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaPump")
+            .field("session", &self.session)
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MediaPump {
+    /// Starts media for a negotiated stream; the pipeline's rate is
+    /// `pipeline_rate`. `ntp_now` is the wall clock as NTP (RTCP).
+    pub fn new(
+        media: &NegotiatedMedia,
+        cfg: &PumpConfig,
+        pipeline_rate: u32,
+        now: Instant,
+        ntp_now: u64,
+        rng: Box<dyn RngCore + Send>,
+    ) -> Result<Self, MediaError> {
+        if ![8000, 16000, 24000, 48000].contains(&pipeline_rate) {
+            return Err(MediaError::PipelineRate(pipeline_rate));
+        }
+        let session_cfg = bridge::session_config(media, cfg.local_addr, cfg.symmetric_rtp)?;
+        let ptime = session_cfg.ptime;
+        let session = MediaSession::new(session_cfg, now, ntp_now, rng)?;
+        let mut fmtp = String::new();
+        // Opus decodes at the pipeline's rate directly; the others at their own.
+        let pcm_rate = (media.codec.codec == heron_sdp::Codec::Opus).then_some(pipeline_rate);
+        let codec = open_codec(&bridge::codec_spec(media, &mut fmtp, pcm_rate))?;
+        let codec_rate = codec.sample_rate();
+        let codec_frame = codec.frame_samples();
+        let pipe_frame = (pipeline_rate as u128 * ptime.as_nanos() / 1_000_000_000) as usize;
+        let detector = if cfg.dtmf.contains(&DtmfMode::Inband) {
+            Some(DtmfDetector::new(codec_rate)?)
+        } else {
+            None
+        };
+        let info = MediaInfo {
+            sample_rate: pipeline_rate,
+            frame_samples: pipe_frame,
+            ptime,
+            codec: media.codec.codec.encoding_name().to_owned(),
+            srtp: bridge::srtp_name(media),
+        };
+        Ok(MediaPump {
+            session,
+            receive_pt: media.codec.receive_payload_type,
+            rx_rs: Resampler::new(codec_rate, pipeline_rate)?,
+            tx_rs: Resampler::new(pipeline_rate, codec_rate)?,
+            dec: vec![0; MAX_FRAME],
+            pipe_in: vec![0; MAX_FRAME * 6],
+            pipe_out: vec![0; pipe_frame],
+            enc_in: vec![0; codec_frame.max(MAX_FRAME)],
+            enc: vec![0; codec.max_payload_len().max(1500)],
+            pipe_frame,
+            codec_frame,
+            ptime,
+            next_tick: now,
+            decoded_any: false,
+            detector,
+            tone_begin: None,
+            tones: None,
+            dtmf: DtmfMerger::new(),
+            modes: cfg.dtmf.clone(),
+            info,
+            started: now,
+            ended: None,
+            concealed: 0,
+            dtmf_received: String::new(),
+            dtmf_sent: String::new(),
+            codec,
+        })
+    }
+
+    /// What the pipeline is told at start.
+    pub fn media_info(&self) -> &MediaInfo {
+        &self.info
+    }
+
+    /// The RTP session (for its address and stats).
+    pub fn session(&self) -> &MediaSession {
+        &self.session
+    }
+
+    /// Applies a re-negotiation of the same stream (hold, resume, new
+    /// address): direction and, for SDES, new keys. A codec change needs a
+    /// new pump.
+    pub fn update(&mut self, media: &NegotiatedMedia) -> Result<(), MediaError> {
+        let cfg = bridge::session_config(media, self.session.config().local_addr, true)?;
+        self.session.set_direction(cfg.direction);
+        if let heron_rtp::session::MediaSecurity::Srtp(k) = &cfg.security {
+            self.session.set_srtp_keys(k)?;
+        }
+        Ok(())
+    }
+
+    /// Installs SRTP keys exported by a DTLS handshake.
+    pub fn set_srtp_keys(&mut self, keys: &SrtpKeys) -> Result<(), MediaError> {
+        self.session.set_srtp_keys(keys)?;
+        Ok(())
+    }
+
+    /// A received datagram.
+    pub fn handle_datagram(&mut self, now: Instant, src: SocketAddr, buf: &mut [u8]) -> Handled {
+        self.session.handle_datagram(now, src, buf)
+    }
+
+    /// The next datagram to send.
+    pub fn poll_transmit(&mut self, out: &mut [u8]) -> Option<Transmit> {
+        self.session.poll_transmit(out)
+    }
+
+    /// When [`MediaPump::handle_timeout`] must run next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.ended.is_some() {
+            return None;
+        }
+        Some(match self.session.poll_timeout() {
+            Some(t) => t.min(self.next_tick),
+            None => self.next_tick,
+        })
+    }
+
+    /// Runs due work: RTCP, DTMF timers and the packet-time tick.
+    pub fn handle_timeout(&mut self, now: Instant, pipeline: &mut dyn VoicePipeline) {
+        if self.ended.is_some() {
+            return;
+        }
+        self.session.handle_timeout(now);
+        let mut ticks = 0;
+        while now >= self.next_tick {
+            self.tick(now, pipeline);
+            self.next_tick += self.ptime;
+            ticks += 1;
+            if ticks == 5 {
+                // Far behind (the process stalled): resynchronise rather than burst.
+                self.next_tick = now + self.ptime;
+            }
+        }
+        self.drain_events(now, pipeline);
+    }
+
+    /// A key press that arrived by SIP INFO.
+    pub fn on_info_dtmf(&mut self, now: Instant, digit: char, duration: Duration) {
+        if self.modes.contains(&DtmfMode::Info) {
+            self.dtmf.push(
+                now,
+                DtmfPress {
+                    digit,
+                    duration,
+                    source: DtmfSource::Info,
+                },
+            );
+        }
+    }
+
+    /// Sends a key press the first configured way that works for this call.
+    pub fn send_dtmf(&mut self, digit: char) -> Result<DtmfSent, MediaError> {
+        let mut last_err = None;
+        for mode in self.modes.clone() {
+            let r = match mode {
+                DtmfMode::Rfc4733 => self
+                    .session
+                    .send_dtmf(digit, DTMF_DURATION, 10)
+                    .map(|_| DtmfSent::Rfc4733)
+                    .map_err(MediaError::from),
+                DtmfMode::Info => Ok(DtmfSent::Info(info_dtmf_body(digit, DTMF_DURATION))),
+                DtmfMode::Inband => {
+                    let rate = self.info.sample_rate;
+                    let gen = match self.tones.as_mut() {
+                        Some(g) => g,
+                        None => self
+                            .tones
+                            .insert(DtmfGenerator::new(rate, DtmfToneConfig::default())?),
+                    };
+                    gen.push(digit)
+                        .map(|_| DtmfSent::Inband)
+                        .map_err(MediaError::from)
+                }
+            };
+            match r {
+                Ok(sent) => {
+                    self.dtmf_sent.push(digit.to_ascii_uppercase());
+                    return Ok(sent);
+                }
+                Err(e) => last_err = Some(e),
+            }
+        }
+        Err(last_err.unwrap_or(MediaError::Session(SessionError::NoTelephoneEvent)))
+    }
+
+    fn tick(&mut self, now: Instant, pipeline: &mut dyn VoicePipeline) {
+        // Receive: one packet time from the jitter buffer.
+        let n = match self.session.pull_frame() {
+            Playout::Frame(f) if f.payload_type == self.receive_pt => {
+                if f.source_changed {
+                    self.codec.reset();
+                }
+                match self.codec.decode(f.payload, &mut self.dec) {
+                    Ok(n) => {
+                        self.decoded_any = true;
+                        n
+                    }
+                    Err(_) => {
+                        self.concealed += 1;
+                        self.codec.conceal(None, &mut self.dec).unwrap_or(0)
+                    }
+                }
+            }
+            Playout::Lost { .. } if self.decoded_any => {
+                self.concealed += 1;
+                self.codec.conceal(None, &mut self.dec).unwrap_or(0)
+            }
+            // Nothing yet, comfort noise, or another payload type: silence.
+            _ => {
+                self.dec[..self.codec_frame].fill(0);
+                self.codec_frame
+            }
+        };
+        let n = n.min(self.dec.len());
+        if let Some(det) = self.detector.as_mut() {
+            let rate = u64::from(self.codec.sample_rate());
+            let (begin, merger) = (&mut self.tone_begin, &mut self.dtmf);
+            det.process(&self.dec[..n], |e| match e {
+                ToneEvent::Begin { digit, at } => *begin = Some((digit, at)),
+                ToneEvent::End { digit, at } => {
+                    let start = begin.take().map(|(_, a)| a).unwrap_or(at);
+                    let duration =
+                        Duration::from_micros(at.saturating_sub(start) * 1_000_000 / rate.max(1));
+                    merger.push(
+                        now,
+                        DtmfPress {
+                            digit,
+                            duration,
+                            source: DtmfSource::Inband,
+                        },
+                    );
+                }
+            });
+        }
+        let m = self
+            .rx_rs
+            .process(&self.dec[..n], &mut self.pipe_in)
+            .unwrap_or(0);
+        pipeline.on_audio(&self.pipe_in[..m]);
+
+        // Send: one packet time from the pipeline.
+        let frame = pipeline.next_audio();
+        let k = frame.len().min(self.pipe_frame);
+        self.pipe_out[..k].copy_from_slice(&frame[..k]);
+        self.pipe_out[k..].fill(0);
+        if let Some(g) = self.tones.as_mut() {
+            if !g.is_idle() {
+                g.fill(&mut self.pipe_out);
+            }
+        }
+        let step = self.codec.rtp_timestamp_step(self.codec_frame);
+        if !self.session.config().direction.sends() {
+            self.session.skip(step);
+            return;
+        }
+        let c = self
+            .tx_rs
+            .process(&self.pipe_out, &mut self.enc_in)
+            .unwrap_or(0);
+        // Whole 10 ms frames resample exactly; guard anyway.
+        if c < self.codec_frame {
+            self.enc_in[c..self.codec_frame].fill(0);
+        }
+        match self
+            .codec
+            .encode(&self.enc_in[..self.codec_frame], &mut self.enc)
+        {
+            Ok(len) => match self.session.send_frame(&self.enc[..len], step) {
+                Ok(()) => {}
+                Err(SessionError::KeysPending | SessionError::NotSending(_)) => {
+                    self.session.skip(step)
+                }
+                Err(e) => tracing::debug!(error = %e, "RTP frame not sent"),
+            },
+            Err(e) => tracing::debug!(error = %e, "frame not encoded"),
+        }
+    }
+
+    fn drain_events(&mut self, now: Instant, pipeline: &mut dyn VoicePipeline) {
+        while let Some(e) = self.session.poll_event() {
+            match e {
+                SessionEvent::Dtmf(d) if self.modes.contains(&DtmfMode::Rfc4733) => {
+                    self.dtmf.push(
+                        now,
+                        DtmfPress {
+                            digit: d.digit,
+                            duration: d.duration,
+                            source: DtmfSource::Rfc4733,
+                        },
+                    );
+                }
+                SessionEvent::RemoteAddressChanged(a) => {
+                    tracing::info!(remote = %a, "media now sent to where the peer's media comes from");
+                }
+                _ => {}
+            }
+        }
+        while let Some(p) = self.dtmf.pop() {
+            self.dtmf_received.push(p.digit);
+            pipeline.on_dtmf(p);
+        }
+    }
+
+    /// Ends media (RTCP BYE) and returns the summary.
+    pub fn close(&mut self, now: Instant) -> CallSummary {
+        if self.ended.is_none() {
+            self.session.close(now);
+            self.ended = Some(now);
+        }
+        self.summary(now)
+    }
+
+    /// The statistics so far.
+    pub fn summary(&self, now: Instant) -> CallSummary {
+        let s = self.session.stats();
+        let end = self.ended.unwrap_or(now);
+        let clock = self.codec.rtp_clock_rate().max(1);
+        CallSummary {
+            duration: end.saturating_duration_since(self.started),
+            codec: self.info.codec.clone(),
+            srtp: self.info.srtp.clone(),
+            packets_sent: s.packets_sent,
+            packets_received: s.packets_received,
+            packets_lost: s.packets_lost,
+            packets_dropped: s.packets_dropped,
+            jitter: Duration::from_micros(u64::from(s.jitter) * 1_000_000 / u64::from(clock)),
+            rtt: s.rtt,
+            frames_concealed: self.concealed,
+            dtmf_received: self.dtmf_received.clone(),
+            dtmf_sent: self.dtmf_sent.clone(),
+        }
+    }
+}
