@@ -8,6 +8,9 @@ packages=(
   libopus-dev             # heron-codecs: Opus through audiopus
   libsrtp2-dev            # heron-rtp: dev-only libsrtp round-trip tests
   sip-tester              # SIPp, interop tests
+  kamailio                # the PBX's registrar/proxy in interop tests
+  kamailio-tls-modules    # Kamailio over TLS
+  baresip-core            # a real phone in the agent's end-to-end tests
 )
 
 missing=()
