@@ -68,7 +68,7 @@ mod write;
 pub use canonical::canonical_uri;
 pub use error::{ParseError, ParseErrorKind, ValueError};
 pub use headers::TypedHeader;
-pub use message::{HeaderRef, Message};
+pub use message::{HeaderRef, Message, Values};
 pub use method::Method;
 pub use name::HeaderName;
 pub use parse::{Framing, Limits};

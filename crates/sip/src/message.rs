@@ -224,50 +224,13 @@ impl Message {
 
     /// Every value of header `H`, list headers split at unquoted commas,
     /// each parsed on demand.
-    pub fn all<'m, H: TypedHeader<'m>>(
-        &'m self,
-    ) -> impl Iterator<Item = Result<H, ParseError>> + 'm {
-        self.fields
-            .iter()
-            .filter(|f| f.name == H::NAME)
-            .flat_map(move |f| {
-                let value = self.text(&f.value);
-                let base = f.value.offset();
-                let base_ptr = value.as_ptr() as usize;
-                let list = H::NAME.is_list();
-                // An empty list header (`Supported:`) holds no values.
-                let mut done = list && value.is_empty();
-                let mut items = CommaList::new(value);
-                std::iter::from_fn(move || {
-                    if done {
-                        return None;
-                    }
-                    if !list {
-                        done = true;
-                        return Some(H::parse(value).map_err(|e| wrap::<H>(e, base)));
-                    }
-                    match items.next()? {
-                        Ok(item) => {
-                            let at = base + (item.as_ptr() as usize - base_ptr);
-                            if item.is_empty() {
-                                done = true;
-                                return Some(Err(wrap::<H>(
-                                    ValueError::new("empty list element", 0),
-                                    at,
-                                )));
-                            }
-                            Some(H::parse(item).map_err(|e| wrap::<H>(e, at)))
-                        }
-                        Err(()) => {
-                            done = true;
-                            Some(Err(wrap::<H>(
-                                ValueError::new("unterminated quoted string", 0),
-                                base,
-                            )))
-                        }
-                    }
-                })
-            })
+    pub fn all<'m, H: TypedHeader<'m>>(&'m self) -> Values<'m, H> {
+        Values {
+            msg: self,
+            next_field: 0,
+            current: None,
+            _header: std::marker::PhantomData,
+        }
     }
 
     /// The first value of header `H`, if present.
@@ -364,6 +327,67 @@ impl Message {
     /// The body (empty when there is none).
     pub fn body(&self) -> &Bytes {
         &self.body
+    }
+}
+
+/// The values of one header across all its fields, list headers split at
+/// unquoted commas; each value is parsed when the iterator reaches it.
+pub struct Values<'m, H> {
+    msg: &'m Message,
+    next_field: usize,
+    /// The list being split: remaining elements, the field's value start
+    /// in the message and the value's first byte.
+    current: Option<(CommaList<'m>, usize, usize)>,
+    _header: std::marker::PhantomData<fn() -> H>,
+}
+
+impl<'m, H: TypedHeader<'m>> Iterator for Values<'m, H> {
+    type Item = Result<H, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some((items, base, base_ptr)) = &mut self.current {
+                match items.next() {
+                    Some(Ok(item)) => {
+                        let at = *base + (item.as_ptr() as usize - *base_ptr);
+                        if item.is_empty() {
+                            self.current = None;
+                            self.next_field = self.msg.fields.len();
+                            return Some(Err(wrap::<H>(
+                                ValueError::new("empty list element", 0),
+                                at,
+                            )));
+                        }
+                        return Some(H::parse(item).map_err(|e| wrap::<H>(e, at)));
+                    }
+                    Some(Err(())) => {
+                        let base = *base;
+                        self.current = None;
+                        self.next_field = self.msg.fields.len();
+                        return Some(Err(wrap::<H>(
+                            ValueError::new("unterminated quoted string", 0),
+                            base,
+                        )));
+                    }
+                    None => self.current = None,
+                }
+            }
+            let fields = &self.msg.fields;
+            while self.next_field < fields.len() && fields[self.next_field].name != H::NAME {
+                self.next_field += 1;
+            }
+            let f = fields.get(self.next_field)?;
+            self.next_field += 1;
+            let value = self.msg.text(&f.value);
+            let base = f.value.offset();
+            if !H::NAME.is_list() {
+                return Some(H::parse(value).map_err(|e| wrap::<H>(e, base)));
+            }
+            // An empty list header (`Supported:`) holds no values.
+            if !value.is_empty() {
+                self.current = Some((CommaList::new(value), base, value.as_ptr() as usize));
+            }
+        }
     }
 }
 
