@@ -10,6 +10,10 @@
 //!   time windows, allowed sources), decided before any INVITE leaves.
 #![forbid(unsafe_code)]
 
+pub mod check;
 pub mod config;
+pub mod demo;
 pub mod media;
 pub mod policy;
+pub mod redact;
+pub mod runtime;

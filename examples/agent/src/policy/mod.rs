@@ -327,6 +327,12 @@ impl CallPolicy {
         if !self.source_allowed(source) {
             return Err(Refusal::SourceNotAllowed(source));
         }
+        self.admit_inbound_counted(wall)
+    }
+
+    /// The inbound check without the source (checked where the request
+    /// arrived): time windows if they apply to inbound calls, and the cap.
+    pub fn admit_inbound_counted(&mut self, wall: WallTime) -> Result<(), Refusal> {
         if self.cfg.hours_inbound && !window::allowed(&self.cfg.hours, wall) {
             return Err(Refusal::OutsideHours);
         }

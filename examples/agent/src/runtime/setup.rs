@@ -1,0 +1,250 @@
+//! From `agent.toml` to the SIP stack's settings: sockets, TLS, the user
+//! agent, the registration and where requests go.
+
+use std::net::{IpAddr, SocketAddr};
+
+use heron_sip_auth::Credentials;
+use heron_sip_stack::driver::{Identity, StackConfig, TlsConfig, TlsVersion as StackTls};
+use heron_sip_stack::registration::{ContactPolicy, RegistrationConfig};
+use heron_sip_stack::resolve::Resolver;
+use heron_sip_stack::ua::{Identity as UaIdentity, PrackMode, SessionTimerConfig, UaConfig};
+use heron_sip_stack::{Target, TransportKind};
+
+use crate::config::{
+    AgentConfig, ContactMode, DnsMode, KeepAliveMode, Rel100, SipTarget, TlsVersion, Transport,
+};
+
+/// Why the agent cannot start its SIP side.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// TLS material could not be read.
+    #[error("TLS: {0}")]
+    Tls(#[from] heron_sip_stack::driver::TlsError),
+    /// The registrar or proxy could not be resolved.
+    #[error("cannot resolve {0}: {1}")]
+    Resolve(String, String),
+    /// Sockets could not be bound.
+    #[error("cannot start the SIP stack: {0}")]
+    Start(#[from] heron_sip_stack::driver::StartError),
+}
+
+/// The stack's transport for ours.
+pub fn transport_kind(t: Transport) -> TransportKind {
+    match t {
+        Transport::Udp => TransportKind::Udp,
+        Transport::Tcp => TransportKind::Tcp,
+        Transport::Tls => TransportKind::Tls,
+    }
+}
+
+/// Extra TLS material the demo supplies instead of files.
+#[derive(Debug, Default, Clone)]
+pub struct TlsOverride {
+    /// Trust anchors.
+    pub ca: Option<Vec<rustls_pki::CertificateDer<'static>>>,
+    /// Our certificate and key (listener and mTLS).
+    pub identity: Option<Identity>,
+}
+
+use rustls::pki_types as rustls_pki;
+
+/// The stack configuration: listeners and TLS.
+pub fn stack_config(
+    cfg: &AgentConfig,
+    tls: &TlsOverride,
+    listen_tls: bool,
+) -> Result<StackConfig, SetupError> {
+    let mut s = StackConfig::default();
+    s.endpoint.server_name = Some(cfg.sip.user_agent.clone());
+    s.endpoint.force_rport = true;
+    s.endpoint.keepalive = match (cfg.sip.keepalive, cfg.sip.transport) {
+        (KeepAliveMode::Off, _) | (_, Transport::Udp) => None,
+        _ => Some(heron_sip_stack::KeepAlive {
+            interval: cfg.sip.keepalive_interval,
+            ..heron_sip_stack::KeepAlive::default()
+        }),
+    };
+    let listen = cfg.sip.listen;
+    match cfg.sip.transport {
+        Transport::Udp => s.udp.push(listen),
+        Transport::Tcp => {
+            s.tcp.push(listen);
+            s.udp.push(listen);
+        }
+        Transport::Tls => {
+            if listen_tls {
+                s.tls_listen.push(listen);
+            }
+        }
+    }
+    if cfg.sip.transport == Transport::Tls {
+        let mut t = TlsConfig {
+            min_version: match cfg.tls.min_version {
+                TlsVersion::V1_2 => StackTls::Tls12,
+                TlsVersion::V1_3 => StackTls::Tls13,
+            },
+            ..TlsConfig::default()
+        };
+        if let Some(ca) = &cfg.tls.ca {
+            t.ca = Some(TlsConfig::ca_from_pem_file(ca)?);
+        }
+        if let (Some(c), Some(k)) = (&cfg.tls.client_cert, &cfg.tls.client_key) {
+            t.identity = Some(Identity::from_pem_files(c, k)?);
+        }
+        if tls.ca.is_some() {
+            t.ca = tls.ca.clone();
+        }
+        if tls.identity.is_some() {
+            t.identity = tls.identity.clone();
+        }
+        s.tls = Some(t);
+    }
+    Ok(s)
+}
+
+/// The user agent's configuration.
+pub fn ua_config(cfg: &AgentConfig, proxy: Option<Target>) -> UaConfig {
+    let mut ua = UaConfig::new(cfg.account.aor.clone());
+    ua.identity = UaIdentity {
+        aor: cfg.account.aor.clone(),
+        display_name: cfg.identity.display_name.clone(),
+        preferred: cfg.identity.ppi.clone(),
+        asserted: cfg.identity.pai.clone(),
+        privacy: cfg
+            .identity
+            .privacy
+            .header_value()
+            .map(|p| vec![p.to_owned()])
+            .unwrap_or_default(),
+    };
+    ua.contact_user = cfg.account.user.clone();
+    ua.transport = transport_kind(cfg.sip.transport);
+    ua.proxy = proxy;
+    ua.credentials = Some(credentials(cfg));
+    ua.prack = match cfg.sip.rel100 {
+        Rel100::Off => PrackMode::Off,
+        Rel100::Supported => PrackMode::Supported,
+        Rel100::Required => PrackMode::Required,
+    };
+    ua.session_timer = cfg.sip.session_timer.enabled.then_some(SessionTimerConfig {
+        expires: cfg.sip.session_timer.expires.as_secs() as u32,
+        min_se: cfg.sip.session_timer.min_se.as_secs() as u32,
+    });
+    ua.user_agent = Some(cfg.sip.user_agent.clone());
+    ua.end_call_after_transfer = true;
+    ua
+}
+
+/// Digest credentials from the account section.
+pub fn credentials(cfg: &AgentConfig) -> Credentials {
+    let c = Credentials::new(
+        cfg.account.auth_user.clone(),
+        cfg.account.password.expose().to_owned(),
+    );
+    match &cfg.account.realm {
+        Some(r) => c.for_realm(r.clone()),
+        None => c,
+    }
+}
+
+/// The REGISTER settings.
+pub fn registration_config(cfg: &AgentConfig) -> RegistrationConfig {
+    // The Request-URI of a REGISTER names the AOR's domain (RFC 3261 §10.2).
+    let scheme = if cfg.sip.registrar.secure {
+        "sips"
+    } else {
+        "sip"
+    };
+    let mut r = RegistrationConfig::new(
+        format!("{scheme}:{}", cfg.account.domain),
+        cfg.account.aor.clone(),
+    );
+    r.display_name = cfg.identity.display_name.clone();
+    r.credentials = Some(credentials(cfg));
+    r.contact_user = Some(cfg.account.user.clone());
+    r.expires = cfg.account.expires.as_secs() as u32;
+    r.instance_id = cfg.account.instance_id.clone();
+    r.reg_id = cfg.account.instance_id.as_ref().map(|_| 1);
+    r.policy = match cfg.account.contacts {
+        ContactMode::Single => ContactPolicy::Replace,
+        ContactMode::Multiple => ContactPolicy::Add,
+    };
+    r.retry_base = cfg.sip.retry_min;
+    r.retry_max = cfg.sip.retry_max;
+    r
+}
+
+impl SipTarget {
+    /// As a `sip:`/`sips:` URI with the transport parameter.
+    pub fn uri(&self, transport: Transport) -> String {
+        let scheme = if self.secure { "sips" } else { "sip" };
+        let param = match transport {
+            Transport::Udp => "",
+            Transport::Tcp => ";transport=tcp",
+            Transport::Tls if self.secure => "",
+            Transport::Tls => ";transport=tls",
+        };
+        format!("{scheme}:{}{param}", self.hostport())
+    }
+}
+
+/// Resolves where REGISTER and out-of-dialog requests go: the outbound
+/// proxy if set, else the registrar. IP literals need no DNS; names go
+/// through RFC 3263 (or A/AAAA only with `sip.dns = "a"`).
+pub async fn resolve_next_hop(cfg: &AgentConfig) -> Result<Target, SetupError> {
+    let hop = cfg
+        .sip
+        .outbound_proxy
+        .as_ref()
+        .unwrap_or(&cfg.sip.registrar);
+    let kind = transport_kind(cfg.sip.transport);
+    let port = hop.port.unwrap_or(kind.default_port());
+    let with_name = |t: Target| {
+        if kind == TransportKind::Tls {
+            t.with_server_name(cfg.tls.server_name.clone())
+        } else {
+            t
+        }
+    };
+    if let Some(ip) = hop.ip() {
+        return Ok(with_name(Target::new(kind, SocketAddr::new(ip, port))));
+    }
+    let uri = hop.uri(cfg.sip.transport);
+    match cfg.sip.dns {
+        DnsMode::Rfc3263 => {
+            let r = Resolver::system(vec![kind])
+                .map_err(|e| SetupError::Resolve(uri.clone(), e.to_string()))?;
+            let targets = r
+                .resolve(&uri)
+                .await
+                .map_err(|e| SetupError::Resolve(uri.clone(), e.to_string()))?;
+            targets
+                .into_iter()
+                .find(|t| family_ok(cfg, t.addr.ip()))
+                .map(with_name)
+                .ok_or_else(|| {
+                    SetupError::Resolve(uri, "no address of the configured IP family".into())
+                })
+        }
+        DnsMode::AddressOnly => {
+            let addrs = tokio::net::lookup_host((hop.host.as_str(), port))
+                .await
+                .map_err(|e| SetupError::Resolve(uri.clone(), e.to_string()))?;
+            addrs
+                .into_iter()
+                .find(|a| family_ok(cfg, a.ip()))
+                .map(|a| with_name(Target::new(kind, a)))
+                .ok_or_else(|| {
+                    SetupError::Resolve(uri, "no address of the configured IP family".into())
+                })
+        }
+    }
+}
+
+fn family_ok(cfg: &AgentConfig, ip: IpAddr) -> bool {
+    match cfg.sip.ip_family {
+        crate::config::IpFamily::V4 => ip.is_ipv4(),
+        crate::config::IpFamily::V6 => ip.is_ipv6(),
+        crate::config::IpFamily::Any => true,
+    }
+}
