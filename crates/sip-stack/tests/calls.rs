@@ -76,6 +76,7 @@ fn no_leaks(w: &mut World) {
     for p in &w.peers {
         if let Some(ua) = &p.ua {
             assert_eq!(ua.call_count(), 0, "calls left at {}", p.addr);
+            assert_eq!(ua.state_size(), 0, "state left at {}", p.addr);
         }
         assert_eq!(
             p.ep.transaction_count(),

@@ -42,7 +42,8 @@ impl Ua {
                         .flatten()
                 }) {
                     if let Some(c) = self.calls.get(&id) {
-                        let r = Message::response_to(&c.invite, 487, None);
+                        let tag = c.dialog.as_ref().map(|d| d.id.local_tag.as_str());
+                        let r = Message::response_to(&c.invite, 487, tag);
                         let _ = ep.send_response(now, k, r);
                     }
                 }

@@ -405,7 +405,8 @@ impl Ua {
             CallTimer::PrackTimeout if c.unacked.is_some() => {
                 c.unacked = None;
                 if let Some(key) = c.invite_server {
-                    let r = Message::response_to(&c.invite, 504, None);
+                    let tag = c.dialog.as_ref().map(|d| d.id.local_tag.as_str());
+                    let r = Message::response_to(&c.invite, 504, tag);
                     let _ = ep.send_response(now, key, r);
                 }
                 self.end_call(id, EndReason::Timeout);

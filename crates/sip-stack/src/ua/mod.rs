@@ -197,6 +197,20 @@ impl Ua {
         self.calls.len()
     }
 
+    /// Entries held for calls, registrations, transactions and timers
+    /// (zero when idle: for leak checks).
+    pub fn state_size(&self) -> usize {
+        self.calls.len()
+            + self.regs.len()
+            + self.dialogs.len()
+            + self.invite_servers.len()
+            + self.pending.len()
+            + self.timer_refs.len()
+            + self.timers.len()
+            + self.acked_reinvites.len()
+            + self.notify_queue.len()
+    }
+
     pub(crate) fn alloc(&mut self) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
