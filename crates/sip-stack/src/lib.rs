@@ -12,6 +12,14 @@
 //! [`driver`], which binds it to UDP, TCP and TLS sockets, and
 //! [`resolve`]'s DNS resolver.
 //!
+//! On top of the endpoint, equally sans-IO, sits the user-agent layer
+//! that makes it a PBX extension: [`ua::Ua`] (registrations and calls,
+//! with a [`ua::UaEvent`] stream), built from [`dialog`] (RFC 3261 §12),
+//! [`registration`] (§10 with digest, back-off and NAT handling),
+//! [`session`] (INVITE sessions, 100rel/PRACK, UPDATE, session timers,
+//! INFO DTMF) and [`refer`] (transfers). [`ua::driver::UaStack`] runs it
+//! on tokio with one [`ua::driver::Call`] handle per call.
+//!
 //! ```
 //! use bytes::Bytes;
 //! use heron_sip::{HeaderName, Message, Method};

@@ -1,6 +1,6 @@
 //! INVITE sessions (RFC 3261 §13–§15): the state of one call, incoming
-//! ([`uas`]) and outgoing ([`uac`]), what happens inside its dialog
-//! ([`mid`]: re-INVITE, UPDATE, BYE, INFO, REFER, NOTIFY, PRACK),
+//! (`uas`) and outgoing (`uac`), what happens inside its dialog
+//! (`mid`: re-INVITE, UPDATE, BYE, INFO, REFER, NOTIFY, PRACK),
 //! session timers ([`timer`], RFC 4028) and INFO DTMF ([`info`]).
 //! The methods live on [`Ua`](crate::ua::Ua).
 

@@ -1,5 +1,5 @@
 //! The user agent on tokio: a [`UaStack`] runs a [`Ua`] over a
-//! [`Stack`](crate::driver::Stack) — one task feeds it the endpoint's
+//! [`Stack`] — one task feeds it the endpoint's
 //! events and fires its timers — and hands out [`Call`] and
 //! [`Registration`] handles plus one stream of [`UaEvent`]s.
 //!
