@@ -1,0 +1,225 @@
+//! Two agents in one process over UDP: the inbound policy (cap → 486/503,
+//! allowed sources → 403), a transfer to an emergency number refused by
+//! the transferee, INFO DTMF, and the echo pipeline end to end.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use heron_agent::config::{load_str, AgentConfig};
+use heron_agent::media::pipelines::Echo;
+use heron_agent::media::{DtmfSource, VoicePipeline};
+use heron_agent::policy::Refusal;
+use heron_agent::runtime::{Agent, AgentEvent, CallContext, CallError, StartOptions};
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::time::timeout;
+
+fn cfg(user: &str, extra_policy: &str, dtmf: &str) -> AgentConfig {
+    let text = format!(
+        r#"
+[account]
+aor = "sip:{user}@127.0.0.1"
+password_env = "PW"
+register = false
+[sip]
+listen = "127.0.0.1:0"
+[media]
+codecs = ["pcmu"]
+dtmf = [{dtmf}]
+rtp_ports = "43000-44999"
+[policy]
+allow = ["sip:*@127.0.0.1"]
+{extra_policy}
+"#
+    );
+    let env = HashMap::from([("PW".to_owned(), "x".to_owned())]);
+    load_str(&text, ".".as_ref(), &env).unwrap().config
+}
+
+async fn start(c: AgentConfig) -> (Agent, UnboundedReceiver<AgentEvent>) {
+    let factory = Arc::new(|_: &CallContext| -> Box<dyn VoicePipeline> {
+        Box::new(Echo::new(8000, Duration::from_millis(100)))
+    });
+    Agent::start(c, StartOptions::default(), factory)
+        .await
+        .unwrap()
+}
+
+async fn wait<T>(
+    rx: &mut UnboundedReceiver<AgentEvent>,
+    mut f: impl FnMut(&AgentEvent) -> Option<T>,
+) -> T {
+    timeout(Duration::from_secs(10), async {
+        loop {
+            let e = rx.recv().await.expect("agent stopped");
+            if let Some(t) = f(&e) {
+                return t;
+            }
+        }
+    })
+    .await
+    .expect("event within 10 s")
+}
+
+fn uri(user: &str, a: &Agent) -> String {
+    format!("sip:{user}@{}", a.sip_addr())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_cap_answers_486_and_counts_down_again() {
+    let (a, mut ae) = start(cfg("alice", "", "\"rfc4733\"")).await;
+    let (b, mut be) = start(cfg("bob", "max_calls = 1", "\"rfc4733\"")).await;
+    let first = a.call(&uri("bob", &b)).await.unwrap();
+    wait(&mut ae, |e| {
+        matches!(e, AgentEvent::Established { call, .. } if *call == first).then_some(())
+    })
+    .await;
+    let second = a.call(&uri("bob", &b)).await.unwrap();
+    let status = wait(&mut be, |e| match e {
+        AgentEvent::InboundRefused { status, .. } => Some(*status),
+        _ => None,
+    })
+    .await;
+    assert_eq!(status, 486);
+    let reason = wait(&mut ae, |e| match e {
+        AgentEvent::Ended { call, reason, .. } if *call == second => Some(reason.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(reason.contains("486"), "{reason}");
+    a.hangup(first).await.unwrap();
+    wait(&mut be, |e| {
+        matches!(e, AgentEvent::Ended { .. }).then_some(())
+    })
+    .await;
+    // The slot is free again.
+    let third = a.call(&uri("bob", &b)).await.unwrap();
+    wait(&mut ae, |e| {
+        matches!(e, AgentEvent::Established { call, .. } if *call == third).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn busy_status_503_when_configured() {
+    let (a, mut ae) = start(cfg("alice", "", "\"rfc4733\"")).await;
+    let (b, _be) = start(cfg(
+        "bob",
+        "max_calls = 1\nbusy_status = 503",
+        "\"rfc4733\"",
+    ))
+    .await;
+    let first = a.call(&uri("bob", &b)).await.unwrap();
+    wait(&mut ae, |e| {
+        matches!(e, AgentEvent::Established { call, .. } if *call == first).then_some(())
+    })
+    .await;
+    let second = a.call(&uri("bob", &b)).await.unwrap();
+    let reason = wait(&mut ae, |e| match e {
+        AgentEvent::Ended { call, reason, .. } if *call == second => Some(reason.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(reason.contains("503"), "{reason}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_from_other_sources_get_403() {
+    let (a, mut ae) = start(cfg("alice", "", "\"rfc4733\"")).await;
+    let (b, _be) = start(cfg(
+        "bob",
+        "allowed_sources = [\"10.0.0.0/8\"]",
+        "\"rfc4733\"",
+    ))
+    .await;
+    let call = a.call(&uri("bob", &b)).await.unwrap();
+    let reason = wait(&mut ae, |e| match e {
+        AgentEvent::Ended {
+            call: c, reason, ..
+        } if *c == call => Some(reason.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(reason.contains("403"), "{reason}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transfer_to_an_emergency_number_is_refused_by_the_transferee() {
+    use heron_sdp::{LocalCapabilities, Negotiator};
+    use heron_sip_stack::driver::StackConfig;
+    use heron_sip_stack::ua::driver::UaStack;
+    use heron_sip_stack::ua::{UaConfig, UaEvent};
+
+    let (a, mut ae) = start(cfg("alice", "", "\"rfc4733\"")).await;
+    // Our own policy never sends such a REFER, so the transferor here is a
+    // bare user agent.
+    let stack = StackConfig {
+        udp: vec!["127.0.0.1:0".parse().unwrap()],
+        ..StackConfig::default()
+    };
+    let (raw, mut re) = UaStack::start(stack, UaConfig::new("sip:pbx@127.0.0.1"))
+        .await
+        .unwrap();
+    let mut rng = rand::thread_rng();
+    let mut neg = Negotiator::new(
+        LocalCapabilities::new("127.0.0.1".parse().unwrap(), 45000),
+        &mut rng,
+    );
+    let offer = neg.create_offer(&mut rng).unwrap().to_string();
+    let call = raw.call(&uri("alice", &a), Some(offer.into())).unwrap();
+    let answered = timeout(Duration::from_secs(10), async {
+        loop {
+            if let Some(UaEvent::Answered { .. }) = re.recv().await {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(answered.is_ok());
+    call.transfer("sip:0112@127.0.0.1", None).unwrap();
+    let refused = wait(&mut ae, |e| match e {
+        AgentEvent::Refused {
+            destination,
+            reason,
+        } => Some((destination.clone(), reason.clone())),
+        _ => None,
+    })
+    .await;
+    assert_eq!(refused.0, "sip:0112@127.0.0.1");
+    assert_eq!(refused.1, Refusal::Emergency);
+    let status = timeout(Duration::from_secs(10), async {
+        loop {
+            if let Some(UaEvent::TransferProgress {
+                status, done: true, ..
+            }) = re.recv().await
+            {
+                return status;
+            }
+        }
+    })
+    .await
+    .expect("the REFER is answered");
+    assert_eq!(status, 403);
+    assert!(matches!(
+        a.call("0112").await,
+        Err(CallError::Refused(Refusal::Emergency))
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn info_dtmf_reaches_the_other_pipeline() {
+    let (a, mut ae) = start(cfg("alice", "", "\"info\"")).await;
+    let (b, mut be) = start(cfg("bob", "", "\"info\", \"rfc4733\"")).await;
+    let call = a.call(&uri("bob", &b)).await.unwrap();
+    wait(&mut ae, |e| {
+        matches!(e, AgentEvent::Established { call: c, .. } if *c == call).then_some(())
+    })
+    .await;
+    a.send_dtmf(call, '7').await.unwrap();
+    let press = wait(&mut be, |e| match e {
+        AgentEvent::Dtmf { press, .. } => Some(*press),
+        _ => None,
+    })
+    .await;
+    assert_eq!((press.digit, press.source), ('7', DtmfSource::Info));
+}
