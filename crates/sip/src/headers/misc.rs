@@ -259,25 +259,52 @@ impl<'a> TypedHeader<'a> for Accept<'a> {
     }
 }
 
-/// Content-Disposition (`session`, `render;handling=optional`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ContentDisposition<'a> {
-    /// The disposition type.
-    pub disposition: &'a str,
-    /// Parameters.
-    pub params: Params<'a>,
+/// A header whose value is a token followed by parameters.
+macro_rules! token_params_header {
+    ($(#[$doc:meta])* $ty:ident, $name:ident, $(#[$fdoc:meta])* $field:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct $ty<'a> {
+            $(#[$fdoc])*
+            pub $field: &'a str,
+            /// Parameters.
+            pub params: Params<'a>,
+        }
+
+        impl<'a> TypedHeader<'a> for $ty<'a> {
+            const NAME: HeaderName = HeaderName::$name;
+            fn parse(value: &'a str) -> Result<Self, ValueError> {
+                let ($field, params) = token_and_params(value, $what)?;
+                Ok($ty { $field, params })
+            }
+        }
+    };
 }
 
-impl<'a> TypedHeader<'a> for ContentDisposition<'a> {
-    const NAME: HeaderName = HeaderName::ContentDisposition;
-    fn parse(value: &'a str) -> Result<Self, ValueError> {
-        let (disposition, params) = token_and_params(value, "invalid Content-Disposition")?;
-        Ok(ContentDisposition {
-            disposition,
-            params,
-        })
-    }
-}
+token_params_header!(
+    /// Content-Disposition (`session`, `render;handling=optional`).
+    ContentDisposition, ContentDisposition,
+    /// The disposition type.
+    disposition, "invalid Content-Disposition"
+);
+token_params_header!(
+    /// Event (RFC 6665): package and parameters (`id`).
+    Event, Event,
+    /// The event package (`refer`, `presence`, `dialog`).
+    package, "invalid Event package"
+);
+token_params_header!(
+    /// Subscription-State (RFC 6665): state, `expires`, `reason`, `retry-after`.
+    SubscriptionState, SubscriptionState,
+    /// `active`, `pending`, `terminated` or an extension.
+    state, "invalid Subscription-State"
+);
+token_params_header!(
+    /// One Reason value (RFC 3326): `SIP;cause=200;text="Call completed elsewhere"`.
+    Reason, Reason,
+    /// `SIP`, `Q.850` or another protocol.
+    protocol, "invalid Reason protocol"
+);
 
 macro_rules! token_header {
     ($(#[$doc:meta])* $ty:ident, $name:ident) => {
@@ -346,44 +373,10 @@ impl<'a> Privacy<'a> {
     }
 }
 
-/// Event (RFC 6665): package and parameters (`id`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Event<'a> {
-    /// The event package (`refer`, `presence`, `dialog`).
-    pub package: &'a str,
-    /// Parameters.
-    pub params: Params<'a>,
-}
-
-impl<'a> TypedHeader<'a> for Event<'a> {
-    const NAME: HeaderName = HeaderName::Event;
-    fn parse(value: &'a str) -> Result<Self, ValueError> {
-        let (package, params) = token_and_params(value, "invalid Event package")?;
-        Ok(Event { package, params })
-    }
-}
-
 impl<'a> Event<'a> {
     /// The `id` parameter.
     pub fn id(&self) -> Option<&'a str> {
         self.params.get("id").flatten()
-    }
-}
-
-/// Subscription-State (RFC 6665): state, `expires`, `reason`, `retry-after`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SubscriptionState<'a> {
-    /// `active`, `pending`, `terminated` or an extension.
-    pub state: &'a str,
-    /// Parameters.
-    pub params: Params<'a>,
-}
-
-impl<'a> TypedHeader<'a> for SubscriptionState<'a> {
-    const NAME: HeaderName = HeaderName::SubscriptionState;
-    fn parse(value: &'a str) -> Result<Self, ValueError> {
-        let (state, params) = token_and_params(value, "invalid Subscription-State")?;
-        Ok(SubscriptionState { state, params })
     }
 }
 
@@ -459,23 +452,6 @@ impl Replaces<'_> {
                 .to_owned(),
             early_only: self.params.contains("early-only"),
         }
-    }
-}
-
-/// One Reason value (RFC 3326): `SIP;cause=200;text="Call completed elsewhere"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Reason<'a> {
-    /// `SIP`, `Q.850` or another protocol.
-    pub protocol: &'a str,
-    /// Parameters.
-    pub params: Params<'a>,
-}
-
-impl<'a> TypedHeader<'a> for Reason<'a> {
-    const NAME: HeaderName = HeaderName::Reason;
-    fn parse(value: &'a str) -> Result<Self, ValueError> {
-        let (protocol, params) = token_and_params(value, "invalid Reason protocol")?;
-        Ok(Reason { protocol, params })
     }
 }
 
