@@ -234,6 +234,24 @@ fn common_name(name: &str) -> Option<HeaderName> {
         (5, b'r') => HeaderName::Route,
         (7, b'e') => HeaderName::Expires,
         (6, b's') => HeaderName::Server,
+        (6, b'a') => HeaderName::Accept,
+        (13, b'a') => HeaderName::Authorization,
+        (16, b'w') => HeaderName::WwwAuthenticate,
+        (18, b'p') => HeaderName::ProxyAuthenticate,
+        (19, b'p') => {
+            if name.as_bytes()[1] | 0x20 == b'r' {
+                HeaderName::ProxyAuthorization
+            } else {
+                HeaderName::PAssertedIdentity
+            }
+        }
+        (15, b's') => HeaderName::SessionExpires,
+        (6, b'm') => HeaderName::MinSe,
+        (7, b'r') => HeaderName::Require,
+        (7, b'p') => HeaderName::Privacy,
+        (4, b'r') => HeaderName::RSeq,
+        (11, b'm') => HeaderName::MinExpires,
+        (12, b'a') => HeaderName::AllowEvents,
         _ => return None,
     };
     eq_name(candidate.as_str(), name).then_some(candidate)

@@ -392,33 +392,56 @@ pub(crate) fn parse_host(s: &str) -> Result<(Host<'_>, usize), ValueError> {
             .map_err(|_| ValueError::new("invalid IPv6 address", 1))?;
         return Ok((Host::V6(addr), end + 2));
     }
+    // One pass with a class table: 1 = digit or dot, 2 = other host
+    // character; OR-ing the classes tells whether it can be an IPv4 address,
+    // and a dot following a dot is remembered on the way.
     let b = s.as_bytes();
     let mut end = 0;
-    let mut all_digits_dots = true;
+    let mut seen = 0u8;
+    let mut double_dot = false;
+    let mut prev = 0u8;
     while end < b.len() {
         let c = b[end];
-        if c.is_ascii_digit() || c == b'.' {
-        } else if c.is_ascii_alphabetic() || c == b'-' || c == b'_' {
-            all_digits_dots = false;
-        } else {
+        let class = HOST_CLASS[c as usize];
+        if class == 0 {
             break;
         }
+        seen |= class;
+        double_dot |= c == b'.' && prev == b'.';
+        prev = c;
         end += 1;
     }
     let h = &s[..end];
     if h.is_empty() {
         return Err(ValueError::new("missing host", 0));
     }
-    if all_digits_dots {
+    if seen == 1 {
         let a = parse_ipv4(h.as_bytes()).ok_or(ValueError::new("invalid IPv4 address", 0))?;
         return Ok((Host::V4(a), end));
     }
-    let hb = h.as_bytes();
-    if hb[0] == b'-' || hb[0] == b'.' || hb.windows(2).any(|w| w == b"..") {
+    if b[0] == b'-' || b[0] == b'.' || double_dot {
         return Err(ValueError::new("invalid host name", 0));
     }
     Ok((Host::Domain(h), end))
 }
+
+/// Host name characters: 1 for digits and `.`, 2 for letters, `-`, `_`.
+static HOST_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = if c.is_ascii_digit() || c == b'.' {
+            1
+        } else if c.is_ascii_alphabetic() || c == b'-' || c == b'_' {
+            2
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
 
 /// Dotted-quad IPv4 without leading-zero ambiguity checks beyond the
 /// 0-255 range (what SIP peers write).
