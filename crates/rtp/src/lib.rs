@@ -8,6 +8,8 @@
 //! - [`stats`]: RFC 3550 A.1/A.3/A.8 reception statistics and RTT.
 //! - [`srtp`]: SRTP/SRTCP for AES-CM/HMAC-SHA1 (128 and 256) and AES-GCM,
 //!   in place, without allocation per packet.
+//! - [`dtls`]: DTLS-SRTP keying (RFC 5763/5764): handshake on the media
+//!   port, fingerprint check, SRTP keys into the session.
 //! - [`dtmf`]: RFC 4733 events, sender and receiver.
 //! - [`jitter`]: the adaptive jitter buffer.
 //! - [`session`]: one call's media as a sans-IO state machine, configured
@@ -40,6 +42,7 @@
 pub mod demux;
 #[cfg(feature = "tokio")]
 pub mod driver;
+pub mod dtls;
 pub mod dtmf;
 pub mod error;
 pub mod jitter;

@@ -314,6 +314,14 @@ impl MediaSession {
         Ok(())
     }
 
+    /// Removes the SRTP keys (a DTLS-SRTP handshake restarts): nothing is
+    /// sent or accepted until [`set_srtp_keys`](Self::set_srtp_keys).
+    pub fn clear_srtp_keys(&mut self) {
+        self.tx_srtp = None;
+        self.rx_srtp = None;
+        self.keys_pending = true;
+    }
+
     /// Changes the media direction (hold/resume by re-INVITE).
     pub fn set_direction(&mut self, d: Direction) {
         if !self.cfg.direction.sends() && d.sends() {
