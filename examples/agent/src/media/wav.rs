@@ -76,7 +76,14 @@ impl Wav {
                 if channels == 0 || channels > 8 {
                     return Err(WavError::Unsupported(format!("{channels} channels")));
                 }
-                let data = &b[body_start.min(b.len())..body_end.min(b.len())];
+                // A writer that was stopped early leaves 0 (or too much)
+                // as the data length: take what is there.
+                let end = if len == 0 || body_end > b.len() {
+                    b.len()
+                } else {
+                    body_end
+                };
+                let data = &b[body_start.min(b.len())..end];
                 let ch = usize::from(channels);
                 let samples = data
                     .chunks_exact(2 * ch)

@@ -1,0 +1,311 @@
+//! Helpers for the end-to-end tests: finding the peers' binaries (a clear
+//! failure when one is missing), free ports, a Kamailio registrar with
+//! digest users and a request log, agent configs, waiting for events.
+#![allow(dead_code)]
+
+pub mod baresip;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use heron_agent::config::{load_str, AgentConfig};
+use heron_agent::media::pipelines::Echo;
+use heron_agent::media::VoicePipeline;
+use heron_agent::runtime::{Agent, AgentEvent, CallContext, StartOptions};
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::time::timeout;
+
+pub const REALM: &str = "pbx.heron.test";
+
+/// The path of a peer's binary; panics with the Debian package to install.
+pub fn require(bin: &str, package: &str) -> PathBuf {
+    for dir in ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"] {
+        let p = Path::new(dir).join(bin);
+        if p.is_file() {
+            return p;
+        }
+    }
+    panic!(
+        "{bin} is not installed: run `apt-get install -y --no-install-recommends {package}` \
+         (scripts/deps.sh installs every package the tests need)"
+    );
+}
+
+/// A port free on 127.0.0.1 for UDP and TCP, and the next one for TCP
+/// (TLS listeners use it).
+pub fn free_port() -> u16 {
+    loop {
+        let u = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let p = u.local_addr().unwrap().port();
+        if p < 65000
+            && std::net::TcpListener::bind(("127.0.0.1", p)).is_ok()
+            && std::net::TcpListener::bind(("127.0.0.1", p + 1)).is_ok()
+            && std::net::UdpSocket::bind(("127.0.0.1", p + 1)).is_ok()
+        {
+            return p;
+        }
+    }
+}
+
+/// A scratch directory removed on drop.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(tag: &str) -> Scratch {
+        let p = std::env::temp_dir().join(format!(
+            "heron-agent-{tag}-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
+        std::fs::create_dir_all(&p).unwrap();
+        Scratch(p)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A CA and a certificate for 127.0.0.1 as PEM files in `dir`:
+/// `ca.pem`, `cert.pem`, `key.pem`.
+pub fn write_certs(dir: &Path) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "heron test CA");
+    let ca = ca.self_signed(&ca_key).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_owned(), REALM.to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca, &ca_key)
+        .unwrap();
+    std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
+    std::fs::write(dir.join("cert.pem"), cert.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), key.serialize_pem()).unwrap();
+}
+
+/// Kamailio as the customer's registrar and proxy: digest users from a
+/// db_text table, UDP/TCP on `port`, TLS on `port + 1`, every request
+/// logged as `REQ <method> <r-uri>` to `kamailio.log`.
+pub struct Kamailio {
+    _child: Child,
+    pub port: u16,
+    pub dir: Scratch,
+}
+
+fn kamailio_cfg(port: u16, dir: &Path) -> String {
+    let d = dir.display();
+    format!(
+        r#"#!KAMAILIO
+debug=2
+log_stderror=yes
+children=2
+tcp_children=2
+auto_aliases=no
+alias="{REALM}"
+enable_tls=yes
+listen=udp:127.0.0.1:{port}
+listen=tcp:127.0.0.1:{port}
+listen=tls:127.0.0.1:{tls}
+mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+loadmodule "tls.so"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "xlog.so"
+loadmodule "kex.so"
+loadmodule "corex.so"
+loadmodule "db_text.so"
+loadmodule "auth.so"
+loadmodule "auth_db.so"
+modparam("tls", "config", "{d}/tls.cfg")
+modparam("auth_db", "db_url", "text://{d}/db")
+modparam("auth_db", "calculate_ha1", yes)
+modparam("auth_db", "password_column", "password")
+modparam("auth_db", "load_credentials", "")
+modparam("usrloc", "db_mode", 0)
+
+request_route {{
+    xlog("L_ERR", "REQ $rm $ru from $si:$sp\n");
+    if (!mf_process_maxfwd_header("10")) {{
+        sl_send_reply("483", "Too Many Hops");
+        exit;
+    }}
+    if (is_method("REGISTER")) {{
+        if (!www_authenticate("{REALM}", "subscriber")) {{
+            www_challenge("{REALM}", "1");
+            exit;
+        }}
+        if (!save("location")) {{
+            sl_reply_error();
+        }}
+        exit;
+    }}
+    if (has_totag()) {{
+        if (loose_route() || is_method("ACK")) {{
+            t_relay();
+            exit;
+        }}
+        sl_send_reply("404", "Not here");
+        exit;
+    }}
+    if (is_method("CANCEL")) {{
+        if (t_check_trans()) {{
+            t_relay();
+        }}
+        exit;
+    }}
+    if (is_method("INVITE")) {{
+        if (!proxy_authenticate("{REALM}", "subscriber")) {{
+            proxy_challenge("{REALM}", "1");
+            exit;
+        }}
+        consume_credentials();
+        record_route();
+    }}
+    if (!lookup("location")) {{
+        sl_send_reply("404", "Not Found");
+        exit;
+    }}
+    t_relay();
+}}
+"#,
+        tls = port + 1
+    )
+}
+
+impl Kamailio {
+    /// Starts it with `users` (name, password); waits until it listens.
+    pub async fn start(users: &[(&str, &str)]) -> Kamailio {
+        let bin = require("kamailio", "kamailio kamailio-tls-modules");
+        let dir = Scratch::new("kamailio");
+        let port = free_port();
+        write_certs(&dir.0);
+        std::fs::create_dir_all(dir.0.join("db")).unwrap();
+        std::fs::write(
+            dir.0.join("db/version"),
+            "table_name(string) table_version(int)\nsubscriber:7\nlocation:9\n",
+        )
+        .unwrap();
+        let mut table = String::from(
+            "id(int,auto) username(string) domain(string) password(string) ha1(string) ha1b(string)\n",
+        );
+        for (i, (u, p)) in users.iter().enumerate() {
+            table.push_str(&format!("{}:{u}:{REALM}:{p}:-:-\n", i + 1));
+        }
+        std::fs::write(dir.0.join("db/subscriber"), table).unwrap();
+        let d = dir.0.display();
+        std::fs::write(
+            dir.0.join("tls.cfg"),
+            format!(
+                "[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\nrequire_certificate = no\nprivate_key = {d}/key.pem\ncertificate = {d}/cert.pem\n\n[client:default]\nmethod = TLSv1.2+\nverify_certificate = no\nrequire_certificate = no\n"
+            ),
+        )
+        .unwrap();
+        std::fs::write(dir.0.join("kamailio.cfg"), kamailio_cfg(port, &dir.0)).unwrap();
+        let log = std::fs::File::create(dir.0.join("kamailio.log")).unwrap();
+        let child = Command::new(bin)
+            .arg("-f")
+            .arg(dir.0.join("kamailio.cfg"))
+            .args(["-DD", "-E", "-m", "64", "-M", "8", "-w"])
+            .arg(&dir.0)
+            .arg("-Y")
+            .arg(&dir.0)
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log))
+            .kill_on_drop(true)
+            .spawn()
+            .expect("kamailio starts");
+        let up = timeout(Duration::from_secs(15), async {
+            loop {
+                if tokio::net::TcpStream::connect(("127.0.0.1", port + 1))
+                    .await
+                    .is_ok()
+                {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+        .await;
+        assert!(
+            up.is_ok(),
+            "kamailio did not listen on {port}: {}",
+            std::fs::read_to_string(dir.0.join("kamailio.log")).unwrap_or_default()
+        );
+        Kamailio {
+            _child: child,
+            port,
+            dir,
+        }
+    }
+
+    /// The request log: `REQ <method> <r-uri> from <ip:port>` lines.
+    pub fn requests(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.0.join("kamailio.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.find("REQ ").map(|i| l[i..].to_owned()))
+            .collect()
+    }
+}
+
+/// Loads an agent config from TOML, with the password in the env map.
+pub fn agent_config(text: &str, base: &Path) -> AgentConfig {
+    let env = HashMap::from([("HERON_TEST_PW".to_owned(), "pw-secret".to_owned())]);
+    match load_str(text, base, &env) {
+        Ok(l) => l.config,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Starts an agent with the echo pipeline (300 ms delay, 16 kHz).
+pub async fn echo_agent(cfg: AgentConfig) -> (Agent, UnboundedReceiver<AgentEvent>) {
+    let factory = Arc::new(|_: &CallContext| -> Box<dyn VoicePipeline> {
+        Box::new(Echo::new(16000, Duration::from_millis(300)))
+    });
+    let name = cfg.account.user.clone();
+    Agent::start(
+        cfg,
+        StartOptions {
+            name,
+            ..StartOptions::default()
+        },
+        factory,
+    )
+    .await
+    .unwrap()
+}
+
+/// Waits up to `secs` for an event `f` accepts; `None` on timeout.
+pub async fn wait_for<T>(
+    rx: &mut UnboundedReceiver<AgentEvent>,
+    secs: u64,
+    mut f: impl FnMut(&AgentEvent) -> Option<T>,
+) -> Option<T> {
+    timeout(Duration::from_secs(secs), async {
+        while let Some(e) = rx.recv().await {
+            if let Some(t) = f(&e) {
+                return Some(t);
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten()
+}
