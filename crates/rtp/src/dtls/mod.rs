@@ -94,6 +94,8 @@ mod identity;
 mod setup;
 #[cfg(test)]
 mod tests;
+#[cfg(all(test, feature = "dtls-openssl"))]
+mod tests_openssl;
 
 pub use endpoint::{DtlsSrtp, DtlsState, DtlsStats, RemoteUpdate, SrtpSink};
 pub use fingerprint::{Fingerprint, FingerprintError, HashAlgorithm};

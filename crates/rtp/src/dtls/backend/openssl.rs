@@ -2,10 +2,14 @@
 //! `openssl` crate over an in-memory datagram pipe. It talks to peers with
 //! RSA certificates and honours the configured profile order.
 //!
-//! OpenSSL's own retransmission timer reads the wall clock, so this backend
-//! keeps its own on the caller's clock: the last flight OpenSSL wrote is
-//! sent again after the initial RTO, doubling up to 60 s, until the peer
-//! answers or the retransmission budget is spent.
+//! OpenSSL's own retransmission timer reads the wall clock and cannot be
+//! driven through the safe `openssl` API, so this backend keeps a timer on
+//! the caller's clock (initial RTO, doubling up to 60 s, bounded). When it
+//! fires, OpenSSL is given the chance to retransmit (it does when its own
+//! wall-clock timer has expired too, with fresh record numbers, as in a
+//! live call); if it writes nothing, the last flight's datagrams are sent
+//! again as they were (which repairs a lost flight). After a server's
+//! handshake, a peer that repeats its final flight gets ours again.
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
@@ -56,6 +60,9 @@ pub(crate) struct OpenSslBackend {
     connected: bool,
     closed: bool,
     flight: Vec<Vec<u8>>,
+    /// What we wrote when the handshake completed (a server's final flight).
+    final_flight: Vec<Vec<u8>>,
+    final_resends: usize,
     initial_rto: Duration,
     rto: Duration,
     resend_at: Option<Instant>,
@@ -117,6 +124,8 @@ impl OpenSslBackend {
             connected: false,
             closed: false,
             flight: Vec::new(),
+            final_flight: Vec::new(),
+            final_resends: 0,
             initial_rto: p.initial_rto,
             rto: p.initial_rto,
             resend_at: None,
@@ -125,33 +134,50 @@ impl OpenSslBackend {
             out: VecDeque::new(),
         };
         if p.role == DtlsRole::Client {
-            s.step(now)?;
+            s.step(now, false)?;
         }
         Ok(s)
     }
 
-    fn step(&mut self, now: Instant) -> Result<(), DtlsError> {
+    fn step(&mut self, now: Instant, handshake_record: bool) -> Result<(), DtlsError> {
+        let was_connected = self.connected;
         let r = if self.connected {
             self.read_records()
         } else {
             self.handshake()
         };
-        let written = std::mem::take(&mut self.stream.get_mut().outgoing);
-        if !written.is_empty() {
-            for d in &written {
-                self.out.push_back(Output::Datagram(d.clone()));
-            }
-            if !self.connected {
-                self.flight = written;
-                self.rto = self.initial_rto;
-                self.retransmissions = 0;
-                self.resend_at = Some(now + self.rto);
-            }
-        }
+        let written = self.take_written();
         if self.connected {
             self.resend_at = None;
+            if !was_connected {
+                self.final_flight = written;
+            } else if written.is_empty()
+                && handshake_record
+                && !self.final_flight.is_empty()
+                && self.final_resends < self.max_retransmissions
+            {
+                // The peer repeats its last flight: ours was lost.
+                self.final_resends += 1;
+                for d in &self.final_flight {
+                    self.out.push_back(Output::Datagram(d.clone()));
+                }
+            }
+        } else if !written.is_empty() {
+            self.flight = written;
+            self.rto = self.initial_rto;
+            self.retransmissions = 0;
+            self.resend_at = Some(now + self.rto);
         }
         r
+    }
+
+    /// Moves what OpenSSL wrote to the outputs and returns a copy.
+    fn take_written(&mut self) -> Vec<Vec<u8>> {
+        let written = std::mem::take(&mut self.stream.get_mut().outgoing);
+        for d in &written {
+            self.out.push_back(Output::Datagram(d.clone()));
+        }
+        written
     }
 
     fn handshake(&mut self) -> Result<(), DtlsError> {
@@ -212,7 +238,8 @@ impl Backend for OpenSslBackend {
             return Ok(());
         }
         self.stream.get_mut().incoming.push_back(datagram.to_vec());
-        self.step(now)
+        // Content type 22: a handshake record leads the datagram.
+        self.step(now, datagram.first() == Some(&22))
     }
 
     fn handle_timeout(&mut self, now: Instant) -> Result<(), DtlsError> {
@@ -230,9 +257,22 @@ impl Backend for OpenSslBackend {
             )));
         }
         self.retransmissions += 1;
-        for d in &self.flight {
-            self.out.push_back(Output::Datagram(d.clone()));
+        // OpenSSL retransmits by itself when its wall-clock timer expired.
+        let r = self.handshake();
+        let written = self.take_written();
+        if self.connected {
+            self.resend_at = None;
+            self.final_flight = written;
+            return r;
         }
+        if written.is_empty() {
+            for d in &self.flight {
+                self.out.push_back(Output::Datagram(d.clone()));
+            }
+        } else {
+            self.flight = written;
+        }
+        r?;
         self.rto = (self.rto * 2).min(MAX_RTO);
         self.resend_at = Some(now + self.rto);
         Ok(())
