@@ -1,20 +1,14 @@
-//! Offers captured from baresip (tests/data/README.md), answered against
-//! several local capability sets.
+//! Offers captured from baresip and linphone (tests/data/README.md),
+//! answered against several local capability sets, and their answers to our
+//! own offers processed.
 
 mod common;
 
 use common::*;
 use heron_sdp::{
     answer, Attribute, Codec, Direction, DtlsRole, HashFunction, MediaSecurity, NegotiationError,
-    SessionDescription, Setup, SrtpPolicy, SrtpSuite,
+    Setup, SrtpPolicy, SrtpSuite,
 };
-
-fn capture(name: &str) -> (String, SessionDescription) {
-    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let sdp = heron_sdp::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-    (text, sdp)
-}
 
 #[test]
 fn captures_roundtrip_exactly() {
@@ -23,11 +17,11 @@ fn captures_roundtrip_exactly() {
         "baresip-1.0.0-sdes.sdp",
         "baresip-1.0.0-best-effort.sdp",
     ] {
-        let (text, sdp) = capture(name);
+        let (text, sdp) = data_sdp(name);
         assert_eq!(sdp.to_string(), text, "{name}");
     }
     // The only difference: we write hash names in lower case (RFC 8122 §5).
-    let (text, sdp) = capture("baresip-1.0.0-dtls.sdp");
+    let (text, sdp) = data_sdp("baresip-1.0.0-dtls.sdp");
     assert_eq!(
         sdp.to_string(),
         text.replace("fingerprint:SHA-256", "fingerprint:sha-256")
@@ -36,7 +30,7 @@ fn captures_roundtrip_exactly() {
 
 #[test]
 fn baresip_plain_offer() {
-    let (_, offer) = capture("baresip-1.0.0-plain.sdp");
+    let (_, offer) = data_sdp("baresip-1.0.0-plain.sdp");
     let a = answer(&offer, &wideband(SrtpPolicy::Off), &mut ConstRng(1)).unwrap();
     assert_lines(
         &a.sdp,
@@ -81,7 +75,7 @@ fn baresip_plain_offer() {
 
 #[test]
 fn baresip_sdes_offer() {
-    let (_, offer) = capture("baresip-1.0.0-sdes.sdp");
+    let (_, offer) = data_sdp("baresip-1.0.0-sdes.sdp");
     let a = answer(&offer, &g711(SrtpPolicy::Sdes), &mut ConstRng(6)).unwrap();
     assert_lines(
         &a.sdp,
@@ -116,7 +110,7 @@ fn baresip_sdes_offer() {
 
 #[test]
 fn baresip_dtls_offer_with_session_level_fingerprint() {
-    let (_, offer) = capture("baresip-1.0.0-dtls.sdp");
+    let (_, offer) = data_sdp("baresip-1.0.0-dtls.sdp");
     // setup and fingerprint are session-level attributes here.
     assert!(offer.attributes.contains(&Attribute::Setup(Setup::ActPass)));
     let a = answer(
@@ -153,7 +147,7 @@ fn baresip_dtls_offer_with_session_level_fingerprint() {
 
 #[test]
 fn baresip_best_effort_offer() {
-    let (_, offer) = capture("baresip-1.0.0-best-effort.sdp");
+    let (_, offer) = data_sdp("baresip-1.0.0-best-effort.sdp");
     // Best effort on our side too: SRTP on the RTP/AVP line.
     let a = answer(&offer, &g711(SrtpPolicy::Optional), &mut ConstRng(8)).unwrap();
     assert_lines(
@@ -188,7 +182,7 @@ fn baresip_best_effort_offer() {
 
 #[test]
 fn linphone_plain_offer_over_ipv6() {
-    let (text, offer) = capture("linphone-5.1.65-plain.sdp");
+    let (text, offer) = data_sdp("linphone-5.1.65-plain.sdp");
     assert_eq!(offer.to_string(), text);
     let a = answer(&offer, &wideband(SrtpPolicy::Off), &mut ConstRng(1)).unwrap();
     assert_lines(
@@ -236,7 +230,7 @@ fn linphone_plain_offer_over_ipv6() {
 
 #[test]
 fn linphone_srtp_offer_picks_by_our_suite_order() {
-    let (text, offer) = capture("linphone-5.1.65-srtp.sdp");
+    let (text, offer) = data_sdp("linphone-5.1.65-srtp.sdp");
     assert_eq!(offer.to_string(), text);
     let a = answer(&offer, &g711(SrtpPolicy::Sdes), &mut ConstRng(2)).unwrap();
     let MediaSecurity::Sdes(k) = &a.media.security else {
@@ -264,7 +258,7 @@ fn linphone_srtp_offer_picks_by_our_suite_order() {
 
 #[test]
 fn linphone_dtls_offer() {
-    let (_, offer) = capture("linphone-5.1.65-dtls.sdp");
+    let (_, offer) = data_sdp("linphone-5.1.65-dtls.sdp");
     let a = answer(&offer, &wideband(SrtpPolicy::Dtls), &mut ConstRng(1)).unwrap();
     let MediaSecurity::Dtls(d) = &a.media.security else {
         panic!()
@@ -277,21 +271,34 @@ fn linphone_dtls_offer() {
     assert!(a.sdp.to_string().contains("a=setup:active\r\n"));
 }
 
-/// Our offer for `policy` (must still be what was sent to baresip), then
-/// baresip's captured answer processed by the same negotiator.
-fn heron_offer_baresip_answer(policy: SrtpPolicy, file: &str) -> heron_sdp::NegotiatedMedia {
+/// Our offer for `policy` (must still be what was sent to baresip and
+/// linphone), then the peer's captured answer processed by the same negotiator.
+fn heron_offer_peer_answer(
+    policy: SrtpPolicy,
+    file: &str,
+    answer_file: &str,
+) -> Result<heron_sdp::NegotiatedMedia, NegotiationError> {
     let mut c = caps(&Codec::ALL, policy);
     c.address = "127.0.0.1".parse().unwrap();
     let mut n = heron_sdp::Negotiator::new(c, &mut ConstRng(0x11));
     let offer = n.create_offer(&mut ConstRng(0x11)).unwrap();
-    let (sent, _) = capture(&format!("heron-offer-{file}.sdp"));
+    let (sent, _) = data_sdp(&format!("heron-offer-{file}.sdp"));
     assert_eq!(
         offer.to_string(),
         sent,
         "our offer changed since the capture"
     );
-    let (_, answer) = capture(&format!("baresip-1.0.0-answer-{file}.sdp"));
-    n.receive_answer(&answer).unwrap().clone()
+    let (_, answer) = data_sdp(answer_file);
+    n.receive_answer(&answer).cloned()
+}
+
+fn heron_offer_baresip_answer(policy: SrtpPolicy, file: &str) -> heron_sdp::NegotiatedMedia {
+    heron_offer_peer_answer(policy, file, &format!("baresip-1.0.0-answer-{file}.sdp")).unwrap()
+}
+
+fn heron_offer_linphone_answer(policy: SrtpPolicy, file: &str) -> heron_sdp::NegotiatedMedia {
+    heron_offer_peer_answer(policy, file, &format!("linphone-5.1.65-answer-{file}.sdp"))
+        .unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
 #[test]
@@ -336,4 +343,136 @@ fn baresip_answers_our_offers() {
     // baresip is active, so we are the DTLS server.
     assert_eq!(d.role, DtlsRole::Server);
     assert_eq!(d.remote_fingerprints.len(), 1);
+}
+
+#[test]
+fn linphone_answers_roundtrip_exactly() {
+    for file in ["plain", "sdes", "best-effort"] {
+        let (text, sdp) = data_sdp(&format!("linphone-5.1.65-answer-{file}.sdp"));
+        assert_eq!(sdp.to_string(), text, "{file}");
+    }
+    let (text, sdp) = data_sdp("linphone-5.1.65-answer-dtls.sdp");
+    assert_eq!(
+        sdp.to_string(),
+        text.replace("fingerprint:SHA-256", "fingerprint:sha-256")
+    );
+}
+
+/// What every linphone answer shares: Opus, then G.711 (linphone has no
+/// G.722), telephone-event at Opus' rate without an fmtp line.
+fn assert_linphone_media(m: &heron_sdp::NegotiatedMedia, file: &str) {
+    assert_eq!(
+        (m.codec.codec, m.codec.payload_type, m.codec.clock_rate),
+        (Codec::Opus, 111, 48000),
+        "{file}"
+    );
+    assert_eq!(m.codec.opus.as_ref().unwrap().use_inband_fec, Some(true));
+    let receive: Vec<(Codec, u8)> = m
+        .receive_codecs
+        .iter()
+        .map(|c| (c.codec, c.payload_type))
+        .collect();
+    assert_eq!(
+        receive,
+        [(Codec::Opus, 111), (Codec::Pcma, 8), (Codec::Pcmu, 0)],
+        "{file}"
+    );
+    // No fmtp for telephone-event: RFC 4733's default events 0-15.
+    assert_eq!(
+        m.telephone_event,
+        Some(heron_sdp::negotiate::TelephoneEventFormat {
+            payload_type: 110,
+            receive_payload_type: 110,
+            clock_rate: 48000,
+            events: heron_sdp::fmtp::TelephoneEvents::from_ranges(&[(0, 15)]),
+        }),
+        "{file}"
+    );
+    assert_eq!(
+        m.remote_rtp().unwrap().to_string(),
+        "127.0.0.1:7078",
+        "{file}"
+    );
+    assert_eq!(
+        m.remote_rtcp,
+        heron_sdp::negotiate::RtcpTarget::Separate {
+            address: heron_sdp::ConnectionAddress::Ip("127.0.0.1".parse().unwrap()),
+            port: 7079
+        },
+        "{file}"
+    );
+    // No a=sendrecv and no a=ptime: the defaults.
+    assert_eq!((m.direction, m.ptime), (Direction::SendRecv, 20), "{file}");
+}
+
+#[test]
+fn linphone_answers_our_offers() {
+    let m = heron_offer_linphone_answer(SrtpPolicy::Off, "plain");
+    assert_linphone_media(&m, "plain");
+    assert_eq!(m.security, MediaSecurity::None);
+
+    // SDES mandatory: linphone has no GCM suites and took our third line.
+    let m = heron_offer_linphone_answer(SrtpPolicy::Sdes, "sdes");
+    assert_linphone_media(&m, "sdes");
+    let MediaSecurity::Sdes(k) = &m.security else {
+        panic!("{:?}", m.security)
+    };
+    assert_eq!((k.tag, &k.suite), (3, &SrtpSuite::AesCm128HmacSha1_80));
+    assert_eq!(k.local.key_salt.expose(), &vec![0x11u8; 30]);
+    assert_eq!(k.remote.key_salt.expose().len(), 30);
+    assert_ne!(k.remote, k.local);
+
+    // Best effort (linphone with SRTP not mandatory): it answered plain
+    // RTP/AVP without a=crypto, which we accept.
+    let m = heron_offer_linphone_answer(SrtpPolicy::Optional, "best-effort");
+    assert_linphone_media(&m, "best-effort");
+    assert_eq!(m.security, MediaSecurity::None);
+
+    // DTLS: linphone is active, so we are the DTLS server.
+    let m = heron_offer_linphone_answer(SrtpPolicy::Dtls, "dtls");
+    assert_linphone_media(&m, "dtls");
+    let MediaSecurity::Dtls(d) = &m.security else {
+        panic!("{:?}", m.security)
+    };
+    assert_eq!(d.role, DtlsRole::Server);
+    assert_eq!(d.remote_fingerprints.len(), 1);
+    assert_eq!(d.remote_fingerprints[0].hash, HashFunction::Sha256);
+    assert_eq!(d.remote_fingerprints[0].value[..2], [0x7B, 0xC1]);
+}
+
+#[test]
+fn linphone_answers_that_break_our_policy_are_refused() {
+    // Its plain answer to our SDES offer would drop SRTP.
+    let err = heron_offer_peer_answer(SrtpPolicy::Sdes, "sdes", "linphone-5.1.65-answer-plain.sdp")
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        NegotiationError::SrtpRequired { index: 0, .. }
+    ));
+    // Its SDES answer to our plain offer would add SRTP we did not offer.
+    let err = heron_offer_peer_answer(SrtpPolicy::Off, "plain", "linphone-5.1.65-answer-sdes.sdp")
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        NegotiationError::ProtocolNotAllowed { policy: "off", .. }
+    ));
+    // Best effort takes either form: its RTP/SAVP answer to our RTP/AVP
+    // offer with a=crypto is keyed by the tag it names.
+    let m = heron_offer_peer_answer(
+        SrtpPolicy::Optional,
+        "best-effort",
+        "linphone-5.1.65-answer-sdes.sdp",
+    )
+    .unwrap();
+    let MediaSecurity::Sdes(k) = &m.security else {
+        panic!("{:?}", m.security)
+    };
+    assert_eq!((k.tag, &k.suite), (3, &SrtpSuite::AesCm128HmacSha1_80));
+    // Its DTLS answer to our SDES offer.
+    let err = heron_offer_peer_answer(SrtpPolicy::Sdes, "sdes", "linphone-5.1.65-answer-dtls.sdp")
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        NegotiationError::ProtocolNotAllowed { policy: "sdes", .. }
+    ));
 }

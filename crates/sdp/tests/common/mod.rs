@@ -129,3 +129,11 @@ pub fn assert_lines(sdp: &SessionDescription, expected: &[&str], version: u64) {
     }
     assert_eq!(rest.len(), expected.len(), "line count of\n{text}");
 }
+
+/// A file of `tests/data`: its text and the parsed session.
+pub fn data_sdp(name: &str) -> (String, SessionDescription) {
+    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let sdp = heron_sdp::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    (text, sdp)
+}
