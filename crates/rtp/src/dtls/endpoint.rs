@@ -181,7 +181,7 @@ impl DtlsSrtp {
         self.stats.handshakes += 1;
         self.state = DtlsState::Handshaking;
         self.deadline = Some(now + self.cfg.handshake_timeout);
-        if remote.fingerprints.is_empty() {
+        if remote.fingerprints.is_empty() && !remote.accept_any_certificate {
             self.fail(DtlsError::NoFingerprint);
             return Err(DtlsError::NoFingerprint);
         }
@@ -419,12 +419,9 @@ impl DtlsSrtp {
     }
 
     fn verify(&mut self, der: &[u8]) -> Result<(), DtlsError> {
-        let expected = &self
-            .remote
-            .as_ref()
-            .ok_or(DtlsError::NoFingerprint)?
-            .fingerprints;
-        if expected.iter().any(|f| f.matches(der)) {
+        let remote = self.remote.as_ref().ok_or(DtlsError::NoFingerprint)?;
+        let expected = &remote.fingerprints;
+        if remote.accept_any_certificate || expected.iter().any(|f| f.matches(der)) {
             self.peer_fingerprint = Some(Fingerprint::of_certificate(HashAlgorithm::Sha256, der));
             Ok(())
         } else {

@@ -189,13 +189,55 @@ pub struct RemoteDtls {
     pub role: DtlsRole,
     /// The peer's certificate fingerprints.
     pub fingerprints: Vec<Fingerprint>,
+    /// Accept any certificate without a fingerprint. For debugging tools
+    /// only (`dtls-probe` without `--fingerprint`): without the check,
+    /// anyone on the path can read and forge the call's media.
+    pub accept_any_certificate: bool,
 }
 
 impl RemoteDtls {
     /// Our role and the peer's fingerprints.
     pub fn new(role: DtlsRole, fingerprints: Vec<Fingerprint>) -> Self {
-        RemoteDtls { role, fingerprints }
+        RemoteDtls {
+            role,
+            fingerprints,
+            accept_any_certificate: false,
+        }
     }
+
+    /// Our role, accepting whatever certificate the peer presents (see
+    /// [`accept_any_certificate`](Self::accept_any_certificate)).
+    pub fn unverified(role: DtlsRole) -> Self {
+        RemoteDtls {
+            role,
+            fingerprints: Vec::new(),
+            accept_any_certificate: true,
+        }
+    }
+}
+
+/// The RFC 5764 §4.1.2 / RFC 7714 §14.2 name of a DTLS-SRTP profile
+/// (`SRTP_AES128_CM_HMAC_SHA1_80`, ..., `SRTP_AEAD_AES_256_GCM`); `None` for
+/// profiles DTLS-SRTP has no identifier for.
+pub fn profile_name(p: SrtpProfile) -> Option<&'static str> {
+    match p {
+        SrtpProfile::Aes128CmHmacSha1_80 => Some("SRTP_AES128_CM_HMAC_SHA1_80"),
+        SrtpProfile::Aes128CmHmacSha1_32 => Some("SRTP_AES128_CM_HMAC_SHA1_32"),
+        SrtpProfile::AeadAes128Gcm => Some("SRTP_AEAD_AES_128_GCM"),
+        SrtpProfile::AeadAes256Gcm => Some("SRTP_AEAD_AES_256_GCM"),
+        SrtpProfile::Aes256CmHmacSha1_80 | SrtpProfile::Aes256CmHmacSha1_32 => None,
+    }
+}
+
+/// The profile for a DTLS-SRTP name: the RFC name, OpenSSL's
+/// (`SRTP_AES128_CM_SHA1_80`) or the SDES suite name (`AEAD_AES_128_GCM`),
+/// case-insensitive.
+pub fn profile_from_name(name: &str) -> Option<SrtpProfile> {
+    let n = name.to_ascii_uppercase();
+    SrtpProfile::ALL.into_iter().find(|&p| {
+        profile_name(p).is_some_and(|r| r == n || r.replace("_HMAC", "") == n)
+            || (p.dtls_id().is_some() && p.name() == n)
+    })
 }
 
 /// Something the DTLS-SRTP association reports.

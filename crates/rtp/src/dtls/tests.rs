@@ -700,3 +700,38 @@ fn keying_material_splits_by_role() {
         )
         .is_err());
 }
+
+#[test]
+fn profile_names() {
+    for p in SrtpProfile::ALL {
+        if let Some(n) = profile_name(p) {
+            assert_eq!(profile_from_name(n), Some(p));
+            assert_eq!(profile_from_name(&n.to_lowercase()), Some(p));
+            assert_eq!(profile_from_name(p.name()), Some(p));
+        } else {
+            assert_eq!(profile_from_name(p.name()), None);
+        }
+    }
+    assert_eq!(
+        profile_from_name("SRTP_AES128_CM_SHA1_32"),
+        Some(SrtpProfile::Aes128CmHmacSha1_32)
+    );
+    assert_eq!(profile_from_name("nope"), None);
+}
+
+#[test]
+fn unverified_remote_accepts_any_certificate() {
+    let now = Instant::now();
+    let [ia, ib, _] = ids();
+    let mut a = peer(A, B, DtlsConfig::default(), ia, now, 1);
+    let mut b = peer(B, A, DtlsConfig::default(), ib, now, 2);
+    a.dtls
+        .set_remote(now, RemoteDtls::unverified(DtlsRole::Client), &mut a.media)
+        .unwrap();
+    b.dtls
+        .set_remote(now, remote(DtlsRole::Server, ia), &mut b.media)
+        .unwrap();
+    let mut net = Net::new(now, 1);
+    net.run(&mut a, &mut b, Duration::from_secs(5));
+    assert_connected(&mut a, &mut b, &net);
+}
