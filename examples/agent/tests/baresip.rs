@@ -2,8 +2,9 @@
 //! G.722 and Opus, each over plain RTP and SDES-SRTP; the agent runs the
 //! `echo` pipeline, so the tone baresip sends comes back and its
 //! frequency is checked in what baresip decoded; RFC 4733 digits from
-//! baresip arrive as DTMF events. A DTLS-SRTP offer is refused with 488
-//! (heron-rtp has no DTLS handshake yet). Every wait is bounded.
+//! baresip arrive as DTMF events. DTLS-SRTP with G.711, G.722 and Opus;
+//! an agent set to SDES only answers a DTLS-SRTP offer with 488. Every
+//! wait is bounded.
 
 mod common;
 
@@ -129,7 +130,14 @@ async fn opus_plain_and_sdes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dtls_srtp_offer_is_refused_with_488() {
+async fn dtls_srtp_with_every_codec() {
+    call_with("PCMU/8000/1", Some("dtls_srtp"), "PCMU", 750.0).await;
+    call_with("G722/16000/1", Some("dtls_srtp"), "G722", 1100.0).await;
+    call_with("opus/48000/2", Some("dtls_srtp"), "opus", 850.0).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dtls_offer_to_an_sdes_only_agent_gets_488() {
     let scratch = Scratch::new("agent");
     let port = common::free_port();
     let text = config(port).replace("srtp_fallback = true", "srtp_fallback = false");

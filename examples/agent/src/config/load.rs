@@ -720,6 +720,15 @@ impl Builder<'_> {
                 }
             }
         }
+        let dtls_backend = s.choice(
+            "dtls_backend",
+            DtlsBackend::OpenSsl,
+            &[
+                ("openssl", DtlsBackend::OpenSsl),
+                ("dimpl", DtlsBackend::Dimpl),
+            ],
+            self.issues,
+        );
         let ports = s
             .opt_nonempty("rtp_ports", self.issues)
             .unwrap_or_else(|| "16384-32767".into());
@@ -768,6 +777,7 @@ impl Builder<'_> {
                 "srtp",
                 "srtp_fallback",
                 "srtp_suites",
+                "dtls_backend",
                 "rtp_ports",
                 "symmetric_rtp",
                 "rtcp_mux",
@@ -782,6 +792,7 @@ impl Builder<'_> {
             srtp,
             srtp_fallback,
             srtp_suites: suites,
+            dtls_backend,
             rtp_ports: rtp_ports?,
             symmetric_rtp,
             rtcp_mux,

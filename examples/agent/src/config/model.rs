@@ -287,6 +287,15 @@ pub enum SrtpMode {
     Dtls,
 }
 
+/// The DTLS implementation (`media.dtls_backend`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DtlsBackend {
+    /// OpenSSL: talks to peers with RSA certificates (most SIP phones).
+    OpenSsl,
+    /// dimpl: pure Rust, ECDSA certificates only.
+    Dimpl,
+}
+
 /// A DTMF method (`media.dtmf`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DtmfMode {
@@ -311,6 +320,9 @@ pub struct MediaConfig {
     pub srtp_fallback: bool,
     /// `media.srtp_suites`, in preference order.
     pub srtp_suites: Vec<SrtpSuite>,
+    /// `media.dtls_backend`: `openssl` (RSA and ECDSA peers) or `dimpl`
+    /// (pure Rust, ECDSA peers only).
+    pub dtls_backend: DtlsBackend,
     /// `media.rtp_ports`, inclusive.
     pub rtp_ports: (u16, u16),
     /// `media.symmetric_rtp`: latch onto where media comes from.

@@ -134,6 +134,25 @@ pub fn session_config(
     Ok(cfg)
 }
 
+/// Our DTLS certificate's fingerprint as heron-sdp writes it.
+pub fn sdp_fingerprint(f: &heron_rtp::dtls::Fingerprint) -> Option<heron_sdp::Fingerprint> {
+    heron_sdp::Fingerprint::parse(&f.to_string())
+}
+
+/// The peer's DTLS parameters from the SDP, for heron-rtp's handshake.
+pub fn remote_dtls(p: &heron_sdp::negotiate::DtlsParams) -> heron_rtp::dtls::RemoteDtls {
+    let role = match p.role {
+        heron_sdp::DtlsRole::Client => heron_rtp::dtls::DtlsRole::Client,
+        heron_sdp::DtlsRole::Server => heron_rtp::dtls::DtlsRole::Server,
+    };
+    let fingerprints = p
+        .remote_fingerprints
+        .iter()
+        .filter_map(|f| f.to_string().parse().ok())
+        .collect();
+    heron_rtp::dtls::RemoteDtls::new(role, fingerprints)
+}
+
 /// The SRTP profile name of a negotiated stream, for summaries.
 pub fn srtp_name(m: &NegotiatedMedia) -> Option<String> {
     match &m.security {
@@ -160,5 +179,24 @@ pub fn codec_spec<'a>(
         fmtp: (!fmtp.is_empty()).then_some(fmtp.as_str()),
         ptime_ms: m.ptime.clamp(10, 60),
         pcm_rate,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_cross_between_the_crates() {
+        let id = heron_rtp::dtls::DtlsIdentity::generate().unwrap();
+        let sdp = sdp_fingerprint(id.fingerprint()).unwrap();
+        assert_eq!(sdp.to_string(), id.fingerprint().to_string());
+        let params = heron_sdp::negotiate::DtlsParams {
+            role: heron_sdp::DtlsRole::Server,
+            remote_fingerprints: vec![sdp],
+        };
+        let r = remote_dtls(&params);
+        assert_eq!(r.role, heron_rtp::dtls::DtlsRole::Server);
+        assert_eq!(r.fingerprints, vec![id.fingerprint().clone()]);
     }
 }

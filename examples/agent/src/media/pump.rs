@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 
 use heron_codecs::dtmf::{DtmfDetector, DtmfEvent as ToneEvent, DtmfGenerator, DtmfToneConfig};
 use heron_codecs::{open_codec, Codec, CodecError, Resampler};
+use heron_rtp::dtls::{DtlsConfig, DtlsEvent, DtlsIdentity, DtlsSrtp};
+
+use crate::config::DtlsBackend;
 use heron_rtp::jitter::Playout;
 use heron_rtp::session::{Handled, MediaSession, SessionError, SessionEvent, SrtpKeys, Transmit};
 use heron_sdp::NegotiatedMedia;
@@ -36,13 +39,17 @@ pub enum MediaError {
     /// The RTP session refused.
     #[error("RTP session: {0}")]
     Session(#[from] SessionError),
+    /// DTLS-SRTP was negotiated but no certificate is configured, or the
+    /// handshake could not start.
+    #[error("DTLS-SRTP: {0}")]
+    Dtls(String),
     /// The pipeline's rate is not one the resampler serves.
     #[error("pipeline rate {0} Hz is not supported (8000, 16000, 24000 or 48000)")]
     PipelineRate(u32),
 }
 
 /// Settings of a pump that do not come from the SDP.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PumpConfig {
     /// Our RTP address (the driver binds it).
     pub local_addr: SocketAddr,
@@ -50,6 +57,22 @@ pub struct PumpConfig {
     pub dtmf: Vec<DtmfMode>,
     /// Follow the peer's media source address.
     pub symmetric_rtp: bool,
+    /// Our DTLS certificate, for DTLS-SRTP calls.
+    pub dtls: Option<DtlsIdentity>,
+    /// The DTLS implementation.
+    pub dtls_backend: DtlsBackend,
+}
+
+impl std::fmt::Debug for PumpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PumpConfig")
+            .field("local_addr", &self.local_addr)
+            .field(
+                "dtls",
+                &self.dtls.as_ref().map(|d| d.fingerprint().to_string()),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 /// How a key press was sent.
@@ -72,6 +95,8 @@ pub const DTMF_DURATION: Duration = Duration::from_millis(160);
 /// One call's media; see the module documentation.
 pub struct MediaPump {
     session: MediaSession,
+    dtls: Option<DtlsSrtp>,
+    failed: Option<String>,
     codec: Box<dyn Codec>,
     receive_pt: u8,
     rx_rs: Resampler,
@@ -124,7 +149,28 @@ impl MediaPump {
         }
         let session_cfg = bridge::session_config(media, cfg.local_addr, cfg.symmetric_rtp)?;
         let ptime = session_cfg.ptime;
-        let session = MediaSession::new(session_cfg, now, ntp_now, rng)?;
+        let remote = session_cfg.remote_addr;
+        let mut session = MediaSession::new(session_cfg, now, ntp_now, rng)?;
+        let dtls = match &media.security {
+            heron_sdp::MediaSecurity::Dtls(params) => {
+                let id = cfg
+                    .dtls
+                    .clone()
+                    .ok_or_else(|| MediaError::Dtls("no DTLS certificate".into()))?;
+                let dcfg = DtlsConfig {
+                    backend: match cfg.dtls_backend {
+                        DtlsBackend::OpenSsl => heron_rtp::dtls::DtlsBackend::OpenSsl,
+                        DtlsBackend::Dimpl => heron_rtp::dtls::DtlsBackend::Dimpl,
+                    },
+                    ..DtlsConfig::default()
+                };
+                let mut d = DtlsSrtp::new(dcfg, id, remote);
+                d.set_remote(now, bridge::remote_dtls(params), &mut session)
+                    .map_err(|e| MediaError::Dtls(e.to_string()))?;
+                Some(d)
+            }
+            _ => None,
+        };
         let mut fmtp = String::new();
         // Opus decodes at the pipeline's rate directly; the others at their own.
         let pcm_rate = (media.codec.codec == heron_sdp::Codec::Opus).then_some(pipeline_rate);
@@ -146,6 +192,8 @@ impl MediaPump {
         };
         Ok(MediaPump {
             session,
+            dtls,
+            failed: None,
             receive_pt: media.codec.receive_payload_type,
             rx_rs: Resampler::new(codec_rate, pipeline_rate)?,
             tx_rs: Resampler::new(pipeline_rate, codec_rate)?,
@@ -187,13 +235,24 @@ impl MediaPump {
     /// Applies a re-negotiation of the same stream (hold, resume, new
     /// address): direction and, for SDES, new keys. A codec change needs a
     /// new pump.
-    pub fn update(&mut self, media: &NegotiatedMedia) -> Result<(), MediaError> {
+    pub fn update(&mut self, now: Instant, media: &NegotiatedMedia) -> Result<(), MediaError> {
         let cfg = bridge::session_config(media, self.session.config().local_addr, true)?;
         self.session.set_direction(cfg.direction);
         if let heron_rtp::session::MediaSecurity::Srtp(k) = &cfg.security {
             self.session.set_srtp_keys(k)?;
         }
+        if let (Some(d), heron_sdp::MediaSecurity::Dtls(p)) = (self.dtls.as_mut(), &media.security)
+        {
+            d.set_remote(now, bridge::remote_dtls(p), &mut self.session)
+                .map_err(|e| MediaError::Dtls(e.to_string()))?;
+        }
         Ok(())
+    }
+
+    /// Why media failed for good (the DTLS handshake), if it did: the call
+    /// should end.
+    pub fn failed(&self) -> Option<&str> {
+        self.failed.as_deref()
     }
 
     /// Installs SRTP keys exported by a DTLS handshake.
@@ -204,11 +263,36 @@ impl MediaPump {
 
     /// A received datagram.
     pub fn handle_datagram(&mut self, now: Instant, src: SocketAddr, buf: &mut [u8]) -> Handled {
-        self.session.handle_datagram(now, src, buf)
+        let h = match self.dtls.as_mut() {
+            Some(d) => d.handle_datagram(now, src, buf, &mut self.session),
+            None => self.session.handle_datagram(now, src, buf),
+        };
+        self.dtls_events();
+        h
     }
 
-    /// The next datagram to send.
+    fn dtls_events(&mut self) {
+        let Some(d) = self.dtls.as_mut() else { return };
+        while let Some(e) = d.poll_event() {
+            match e {
+                DtlsEvent::Connected { profile, .. } => {
+                    tracing::info!(profile = profile.name(), "DTLS-SRTP keys installed");
+                    self.info.srtp = Some(format!("DTLS-SRTP {}", profile.name()));
+                }
+                DtlsEvent::Failed(err) => {
+                    tracing::warn!(error = %err, "DTLS-SRTP failed");
+                    self.failed = Some(format!("DTLS-SRTP: {err}"));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The next datagram to send (DTLS handshake first).
     pub fn poll_transmit(&mut self, out: &mut [u8]) -> Option<Transmit> {
+        if let Some(t) = self.dtls.as_mut().and_then(|d| d.poll_transmit(out)) {
+            return Some(t);
+        }
         self.session.poll_transmit(out)
     }
 
@@ -217,9 +301,13 @@ impl MediaPump {
         if self.ended.is_some() {
             return None;
         }
-        Some(match self.session.poll_timeout() {
+        let t = match self.session.poll_timeout() {
             Some(t) => t.min(self.next_tick),
             None => self.next_tick,
+        };
+        Some(match self.dtls.as_ref().and_then(|d| d.poll_timeout()) {
+            Some(d) => d.min(t),
+            None => t,
         })
     }
 
@@ -228,6 +316,10 @@ impl MediaPump {
         if self.ended.is_some() {
             return;
         }
+        if let Some(d) = self.dtls.as_mut() {
+            d.handle_timeout(now, &mut self.session);
+        }
+        self.dtls_events();
         self.session.handle_timeout(now);
         let mut ticks = 0;
         while now >= self.next_tick {

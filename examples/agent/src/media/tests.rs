@@ -98,6 +98,8 @@ fn pump_for(
         local_addr: addr,
         dtmf: dtmf.to_vec(),
         symmetric_rtp: true,
+        dtls: None,
+        dtls_backend: crate::config::DtlsBackend::OpenSsl,
     };
     let pump = MediaPump::new(
         m,
@@ -419,8 +421,8 @@ fn hold_and_resume_by_reoffer() {
             .unwrap();
     let answer = p.b.neg.receive_offer(&offer, &mut p.rng).unwrap();
     let media_a = p.a.neg.receive_answer(&answer.sdp).unwrap().clone();
-    p.a.pump.update(&media_a).unwrap();
-    p.b.pump.update(&answer.media).unwrap();
+    p.a.pump.update(p.now, &media_a).unwrap();
+    p.b.pump.update(p.now, &answer.media).unwrap();
     let sent_b = p.b.pump.summary(p.now).packets_sent;
     let got_a = p.a.pipe.received.len();
     p.run(Duration::from_millis(500));
@@ -441,8 +443,8 @@ fn hold_and_resume_by_reoffer() {
     let offer = p.a.neg.resume(&mut p.rng).unwrap();
     let answer = p.b.neg.receive_offer(&offer, &mut p.rng).unwrap();
     let media_a = p.a.neg.receive_answer(&answer.sdp).unwrap().clone();
-    p.a.pump.update(&media_a).unwrap();
-    p.b.pump.update(&answer.media).unwrap();
+    p.a.pump.update(p.now, &media_a).unwrap();
+    p.b.pump.update(p.now, &answer.media).unwrap();
     p.run(Duration::from_millis(600));
     assert!(p.b.pump.summary(p.now).packets_sent > sent_b + 20);
     assert!(
@@ -484,6 +486,8 @@ fn unsupported_pipeline_rate_is_refused() {
         local_addr: "127.0.0.1:40002".parse().unwrap(),
         dtmf: vec![DtmfMode::Rfc4733],
         symmetric_rtp: true,
+        dtls: None,
+        dtls_backend: crate::config::DtlsBackend::OpenSsl,
     };
     let e = MediaPump::new(
         &answer.media,

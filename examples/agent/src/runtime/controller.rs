@@ -33,6 +33,7 @@ pub(crate) struct Parts {
     pub events: mpsc::UnboundedSender<AgentEvent>,
     pub ladder: Option<Ladder>,
     pub media_ip: IpAddr,
+    pub dtls: Option<heron_rtp::dtls::DtlsIdentity>,
 }
 
 struct CallState {
@@ -61,6 +62,7 @@ pub(crate) struct Controller {
     events: mpsc::UnboundedSender<AgentEvent>,
     ladder: Option<Ladder>,
     media_ip: IpAddr,
+    dtls: Option<heron_rtp::dtls::DtlsIdentity>,
     rng: StdRng,
     calls: HashMap<CallKey, CallState>,
     media_tx: mpsc::UnboundedSender<MediaOut>,
@@ -84,6 +86,7 @@ impl Controller {
             events: p.events,
             ladder: p.ladder,
             media_ip: p.media_ip,
+            dtls: p.dtls,
             rng: StdRng::from_entropy(),
             calls: HashMap::new(),
             media_tx,
@@ -212,6 +215,10 @@ impl Controller {
         c.crypto_suites = m.srtp_suites.clone();
         c.telephone_event = m.dtmf.contains(&DtmfMode::Rfc4733);
         c.rtcp_mux = m.rtcp_mux;
+        c.dtls_fingerprint = self
+            .dtls
+            .as_ref()
+            .and_then(|d| crate::media::bridge::sdp_fingerprint(d.fingerprint()));
         c
     }
 
@@ -291,6 +298,8 @@ impl Controller {
                 local_addr,
                 dtmf: self.cfg.media.dtmf.clone(),
                 symmetric_rtp: self.cfg.media.symmetric_rtp,
+                dtls: self.dtls.clone(),
+                dtls_backend: self.cfg.media.dtls_backend,
             },
             pipeline,
         };
@@ -425,6 +434,10 @@ impl Controller {
     fn on_media(&mut self, m: MediaOut) {
         match m {
             MediaOut::Dtmf(call, press) => self.emit(AgentEvent::Dtmf { call, press }),
+            MediaOut::Failed(call, reason) => {
+                tracing::warn!(agent = %self.name, %call, %reason, "media failed; hanging up");
+                let _ = self.with(|ua, ep, now| ua.hangup(ep, now, call));
+            }
             MediaOut::SendInfo(call, digit) => {
                 if let Err(e) = self.with(|ua, ep, now| ua.send_dtmf(ep, now, call, digit, 160)) {
                     tracing::warn!(%call, error = %e, "INFO DTMF not sent");

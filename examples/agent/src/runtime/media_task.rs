@@ -42,6 +42,8 @@ pub(crate) enum MediaOut {
     SendInfo(CallKey, char),
     /// A key press reached the pipeline.
     Dtmf(CallKey, DtmfPress),
+    /// Media failed for good (DTLS handshake): end the call.
+    Failed(CallKey, String),
 }
 
 /// Binds an even RTP port in `range` (and the next one for RTCP unless
@@ -177,6 +179,7 @@ async fn run(
     let mut cbuf = vec![0u8; 2048];
     let mut tbuf = vec![0u8; 2048];
     let mut presses = Vec::new();
+    let mut reported_failure = false;
     loop {
         let deadline = pump
             .poll_timeout()
@@ -200,7 +203,7 @@ async fn run(
                 match cmd {
                     None => return,
                     Some(MediaCmd::Update(m)) => {
-                        if let Err(e) = pump.update(&m) {
+                        if let Err(e) = pump.update(Instant::now(), &m) {
                             tracing::warn!(%call, error = %e, "media update refused");
                         }
                         pipeline.on_start(pump.media_info());
@@ -219,6 +222,10 @@ async fn run(
             }
         }
         flush(&mut pump, &rtp, &rtcp, &mut tbuf);
+        if let (Some(reason), false) = (pump.failed(), reported_failure) {
+            reported_failure = true;
+            let _ = out.send(MediaOut::Failed(call, reason.to_owned()));
+        }
         for p in presses.drain(..) {
             let _ = out.send(MediaOut::Dtmf(call, p));
         }

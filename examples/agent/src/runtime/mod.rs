@@ -230,6 +230,16 @@ impl Agent {
         let (tx, rx) = mpsc::unbounded_channel();
         let (ev_tx, ev_rx) = mpsc::unbounded_channel();
         let policy = CallPolicy::new(cfg.policy.clone());
+        // One certificate per process for DTLS-SRTP (its fingerprint goes
+        // into every SDP).
+        let dtls = if cfg.media.srtp == crate::config::SrtpMode::Dtls || cfg.media.srtp_fallback {
+            Some(
+                heron_rtp::dtls::DtlsIdentity::generate()
+                    .map_err(|e| SetupError::Dtls(e.to_string()))?,
+            )
+        } else {
+            None
+        };
         let mut ctl = controller::Controller::new(controller::Parts {
             name: opts.name.clone(),
             cfg: Arc::new(cfg),
@@ -240,6 +250,7 @@ impl Agent {
             events: ev_tx,
             ladder: opts.ladder.clone(),
             media_ip,
+            dtls,
         });
         if ctl.cfg.account.register {
             if let Some(target) = proxy {

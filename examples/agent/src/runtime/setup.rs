@@ -23,6 +23,9 @@ pub enum SetupError {
     /// The registrar or proxy could not be resolved.
     #[error("cannot resolve {0}: {1}")]
     Resolve(String, String),
+    /// The DTLS certificate could not be made.
+    #[error("DTLS certificate: {0}")]
+    Dtls(String),
     /// Sockets could not be bound.
     #[error("cannot start the SIP stack: {0}")]
     Start(#[from] heron_sip_stack::driver::StartError),
@@ -74,6 +77,10 @@ pub fn stack_config(
         Transport::Tls => {
             if listen_tls {
                 s.tls_listen.push(listen);
+            } else {
+                // The stack sends TLS from ephemeral ports but needs a
+                // local transport for Via: a UDP socket, never used for TLS.
+                s.udp.push(listen);
             }
         }
     }
