@@ -51,6 +51,16 @@
 //! [`DtlsConfig::profiles`] in their order, and adds
 //! AES128_CM_HMAC_SHA1_32.
 //!
+//! # Checking a peer by hand
+//!
+//! `cargo run -p heron-rtp [--features dtls-openssl] --example dtls-probe --
+//! --connect HOST:PORT | --listen HOST:PORT [--profiles LIST]
+//! [--backend dimpl|openssl] [--fingerprint sha-256 XX:YY:...]` runs one
+//! handshake over UDP and prints the profile, the peer's fingerprint and the
+//! exported keying material, or the error (exit status 1).
+//!
+//! # Example
+//!
 //! ```
 //! use std::time::Instant;
 //! use heron_rtp::dtls::{DtlsConfig, DtlsEvent, DtlsIdentity, DtlsRole, DtlsSrtp, RemoteDtls};

@@ -735,3 +735,30 @@ fn unverified_remote_accepts_any_certificate() {
     net.run(&mut a, &mut b, Duration::from_secs(5));
     assert_connected(&mut a, &mut b, &net);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// Garbage on the media port never panics and never yields keys.
+    #[test]
+    fn garbage_datagrams_never_panic(
+        server in proptest::bool::ANY,
+        datagrams in proptest::collection::vec(
+            (20u8..64, proptest::collection::vec(proptest::num::u8::ANY, 0..300)), 1..8),
+    ) {
+        let now = Instant::now();
+        let [ia, ib, _] = ids();
+        let mut a = peer(A, B, DtlsConfig::default(), ia, now, 1);
+        let role = if server { DtlsRole::Server } else { DtlsRole::Client };
+        a.dtls.set_remote(now, remote(role, ib), &mut a.media).unwrap();
+        let mut out = [0u8; 2048];
+        for (i, (first, mut d)) in datagrams.into_iter().enumerate() {
+            d.insert(0, first);
+            let t = now + Duration::from_millis(100 * i as u64);
+            a.dtls.handle_datagram(t, addr(B), &mut d, &mut a.media);
+            a.dtls.handle_timeout(t, &mut a.media);
+            while a.dtls.poll_transmit(&mut out).is_some() {}
+        }
+        proptest::prop_assert!(!a.dtls.is_connected());
+        proptest::prop_assert!(a.dtls.keying_material().is_none());
+    }
+}
