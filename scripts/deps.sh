@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   pkg-config cmake        # build helpers for -sys crates
+  libssl-dev openssl      # heron-rtp's OpenSSL DTLS backend and its interop tests
   libopus-dev             # heron-codecs: Opus through audiopus
   libsrtp2-dev            # heron-rtp: dev-only libsrtp round-trip tests
   sip-tester              # SIPp, interop tests
