@@ -223,3 +223,38 @@ async fn info_dtmf_reaches_the_other_pipeline() {
     .await;
     assert_eq!((press.digit, press.source), ('7', DtmfSource::Info));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_settings_delay_limit_and_transfer_off() {
+    let mut bob_cfg = cfg("bob", "", "\"rfc4733\"");
+    bob_cfg.call.answer_delay = Duration::from_millis(300);
+    bob_cfg.call.early_media = true;
+    bob_cfg.call.max_duration = Duration::from_secs(1);
+    bob_cfg.call.transfer = heron_agent::config::TransferMode::Off;
+    let (a, mut ae) = start(cfg("alice", "", "\"rfc4733\"")).await;
+    let (b, mut be) = start(bob_cfg).await;
+    let call = a.call(&uri("bob", &b)).await.unwrap();
+    // Early media starts Bob's media before the 200; Alice's after it.
+    let bcall = wait(&mut be, |e| match e {
+        AgentEvent::Established { call, .. } => Some(*call),
+        _ => None,
+    })
+    .await;
+    wait(&mut ae, |e| {
+        matches!(e, AgentEvent::Established { call: c, .. } if *c == call).then_some(())
+    })
+    .await;
+    assert!(matches!(
+        b.transfer(bcall, "sip:carol@127.0.0.1").await,
+        Err(CallError::NotAllowed(_))
+    ));
+    // call.max_duration hangs up.
+    let reason = wait(&mut ae, |e| match e {
+        AgentEvent::Ended {
+            call: c, reason, ..
+        } if *c == call => Some(reason.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(reason.contains("RemoteHangup"), "{reason}");
+}

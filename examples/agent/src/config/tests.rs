@@ -156,7 +156,7 @@ country_code = "049"
 outside_line = "x"
 [call]
 transfer = "maybe"
-max_duration = 1
+max_duration = 0
 [policy]
 allow = ["+49*1"]
 deny = ["sip:nohost"]

@@ -34,6 +34,7 @@ pub(crate) struct Parts {
     pub ladder: Option<Ladder>,
     pub media_ip: IpAddr,
     pub dtls: Option<heron_rtp::dtls::DtlsIdentity>,
+    pub cmd_tx: mpsc::UnboundedSender<Command>,
 }
 
 struct CallState {
@@ -42,6 +43,10 @@ struct CallState {
     media: Option<mpsc::UnboundedSender<MediaCmd>>,
     peer: Peer,
     counted: bool,
+    /// The 200's SDP (and media to start) while `call.answer_delay` runs.
+    pending_answer: Option<(Bytes, Option<heron_sdp::NegotiatedMedia>)>,
+    /// The `call.max_duration` timer is running.
+    limited: bool,
 }
 
 /// Who a call is with, for the pipeline factory.
@@ -63,6 +68,7 @@ pub(crate) struct Controller {
     ladder: Option<Ladder>,
     media_ip: IpAddr,
     dtls: Option<heron_rtp::dtls::DtlsIdentity>,
+    cmd_tx: mpsc::UnboundedSender<Command>,
     rng: StdRng,
     calls: HashMap<CallKey, CallState>,
     media_tx: mpsc::UnboundedSender<MediaOut>,
@@ -87,6 +93,7 @@ impl Controller {
             ladder: p.ladder,
             media_ip: p.media_ip,
             dtls: p.dtls,
+            cmd_tx: p.cmd_tx,
             rng: StdRng::from_entropy(),
             calls: HashMap::new(),
             media_tx,
@@ -241,6 +248,8 @@ impl Controller {
             media: None,
             peer,
             counted,
+            pending_answer: None,
+            limited: false,
         })
     }
 
@@ -306,6 +315,11 @@ impl Controller {
         match media_task::spawn(start, self.media_tx.clone()) {
             Ok((tx, info)) => {
                 state.media = Some(tx);
+                if !state.limited {
+                    state.limited = true;
+                    let (reply, _) = oneshot::channel();
+                    self.schedule(self.cfg.call.max_duration, Command::Hangup(call, reply));
+                }
                 tracing::info!(agent = %self.name, %call, codec = %info.codec, srtp = ?info.srtp, "media started");
                 self.emit(AgentEvent::Established { call, info });
             }
@@ -367,6 +381,11 @@ impl Controller {
         if !self.calls.contains_key(&call) {
             return Err(CallError::UnknownCall);
         }
+        if self.cfg.call.transfer == crate::config::TransferMode::Off {
+            return Err(CallError::NotAllowed(
+                "transfers are off (call.transfer)".into(),
+            ));
+        }
         let dest = match self.policy.check_destination(target) {
             Ok(d) => d,
             Err(r) => {
@@ -404,6 +423,15 @@ impl Controller {
 
     fn on_command(&mut self, c: Command) {
         match c {
+            Command::AnswerNow(call) => {
+                if let Some((body, media)) = self
+                    .calls
+                    .get_mut(&call)
+                    .and_then(|s| s.pending_answer.take())
+                {
+                    self.answer(call, body, media);
+                }
+            }
             Command::Call(d, reply) => {
                 let _ = reply.send(self.place_call(&d));
             }
@@ -644,6 +672,34 @@ impl Controller {
         self.calls.insert(call, state);
         self.emit(AgentEvent::Incoming { call, from });
         let body = Bytes::from(sdp.to_string());
+        let delay = self.cfg.call.answer_delay;
+        if delay.is_zero() {
+            self.answer(call, body, media);
+            return;
+        }
+        // Ring first (with early media when configured), answer later.
+        let early = self.cfg.call.early_media && media.is_some();
+        let ring_sdp = early.then(|| body.clone());
+        if let Err(e) = self.with(|ua, ep, now| ua.ring(ep, now, call, ring_sdp)) {
+            tracing::warn!(%call, error = %e, "ringing failed");
+            return;
+        }
+        let later = if early {
+            if let Some(m) = media {
+                self.start_media(call, m);
+            }
+            None
+        } else {
+            media
+        };
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.pending_answer = Some((body, later));
+        }
+        self.schedule(delay, Command::AnswerNow(call));
+    }
+
+    /// Sends the 200 and starts media (when not started as early media).
+    fn answer(&mut self, call: CallKey, body: Bytes, media: Option<heron_sdp::NegotiatedMedia>) {
         if let Err(e) = self.with(|ua, ep, now| ua.answer(ep, now, call, Some(body))) {
             tracing::warn!(%call, error = %e, "answer failed");
             return;
@@ -651,6 +707,15 @@ impl Controller {
         if let Some(m) = media {
             self.start_media(call, m);
         }
+    }
+
+    /// Sends `cmd` to ourselves after `after`.
+    fn schedule(&self, after: Duration, cmd: Command) {
+        let tx = self.cmd_tx.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            let _ = tx.send(cmd);
+        });
     }
 
     fn offer_received(&mut self, call: CallKey, sdp: Option<Bytes>) {

@@ -155,7 +155,11 @@ pub(crate) fn spawn(
         None => None,
     };
     let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(run(call, pump, pipeline, rtp, rtcp, rx, out));
+    let span = tracing::info_span!("call", %call, codec = %info.codec);
+    tokio::spawn(tracing::Instrument::instrument(
+        run(call, pump, pipeline, rtp, rtcp, rx, out),
+        span,
+    ));
     Ok((tx, info))
 }
 

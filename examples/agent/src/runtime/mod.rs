@@ -146,6 +146,9 @@ pub enum CallError {
     /// Media could not be set up.
     #[error("media: {0}")]
     Media(String),
+    /// The configuration does not allow it.
+    #[error("not allowed: {0}")]
+    NotAllowed(String),
     /// No such call.
     #[error("no such call")]
     UnknownCall,
@@ -179,6 +182,7 @@ impl std::fmt::Debug for StartOptions {
 }
 
 pub(crate) enum Command {
+    AnswerNow(CallKey),
     Call(String, oneshot::Sender<Result<CallKey, CallError>>),
     Hangup(CallKey, oneshot::Sender<Result<(), CallError>>),
     Hold(CallKey, bool, oneshot::Sender<Result<(), CallError>>),
@@ -251,6 +255,7 @@ impl Agent {
             ladder: opts.ladder.clone(),
             media_ip,
             dtls,
+            cmd_tx: tx.clone(),
         });
         if ctl.cfg.account.register {
             if let Some(target) = proxy {

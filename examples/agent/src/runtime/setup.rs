@@ -68,6 +68,14 @@ pub fn stack_config(
         }),
     };
     let listen = cfg.sip.listen;
+    if let (Some(ip), port) = (cfg.sip.public_address, listen.port()) {
+        // Behind NAT: Via and Contact name the public address.
+        s.advertised = Some(if port == 0 {
+            ip.to_string()
+        } else {
+            std::net::SocketAddr::new(ip, port).to_string()
+        });
+    }
     match cfg.sip.transport {
         Transport::Udp => s.udp.push(listen),
         Transport::Tcp => {
@@ -124,6 +132,14 @@ pub fn ua_config(cfg: &AgentConfig, proxy: Option<Target>) -> UaConfig {
             .map(|p| vec![p.to_owned()])
             .unwrap_or_default(),
     };
+    if ua.identity.preferred.is_none() {
+        // The configured calling number, as the PBX's P-Preferred-Identity.
+        ua.identity.preferred = cfg
+            .identity
+            .cli
+            .as_ref()
+            .map(|cli| format!("<sip:{}@{};user=phone>", cli.as_str(), cfg.account.domain));
+    }
     ua.contact_user = cfg.account.user.clone();
     ua.transport = transport_kind(cfg.sip.transport);
     ua.proxy = proxy;
