@@ -7,7 +7,7 @@
 // criterion's macros generate undocumented items.
 #![allow(missing_docs)]
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{criterion_group, BatchSize, Criterion, Throughput};
 use heron_sip::{HeaderName, Message, Method};
 use heron_sip_stack::{Endpoint, EndpointConfig, Event, Target, TransportKind};
 use rand::{rngs::StdRng, SeedableRng};
@@ -96,4 +96,22 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+/// `TX_PROFILE=N` runs 40,000 warm-up transactions and then N more with no
+/// criterion around them, for `valgrind --tool=callgrind` (deterministic
+/// instruction counts: subtract a run with N=0 to get the per-transaction
+/// cost).
+fn main() {
+    if let Some(n) = std::env::var("TX_PROFILE")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        let mut p = pair();
+        for _ in 0..40_000 + n {
+            p.transaction();
+        }
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

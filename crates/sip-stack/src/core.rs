@@ -3,7 +3,8 @@
 //! Transactions write their effects here.
 
 use crate::config::EndpointConfig;
-use crate::timer::{Owner, Timer, TimerQueue, TimerTable};
+use crate::hash::FxMap;
+use crate::timer::{Deadlines, Owner, Timer, TimerQueue};
 use crate::types::{
     ConnectionCommand, ConnectionId, Event, Transmit, TransportError, TransportKind,
 };
@@ -12,7 +13,7 @@ use heron_sip::StreamDecoder;
 use rand_core::RngCore;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Where a transaction's messages go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +45,7 @@ pub(crate) struct Connection {
     pub(crate) remote: SocketAddr,
     pub(crate) outbound: bool,
     pub(crate) decoder: StreamDecoder,
-    pub(crate) timers: TimerTable,
+    pub(crate) timers: Deadlines,
 }
 
 pub(crate) struct Core {
@@ -55,7 +56,7 @@ pub(crate) struct Core {
     pub(crate) events: VecDeque<Event>,
     pub(crate) commands: VecDeque<ConnectionCommand>,
     pub(crate) listeners: Vec<Listener>,
-    pub(crate) conns: HashMap<u64, Connection>,
+    pub(crate) conns: FxMap<u64, Connection>,
     pub(crate) conn_by_remote: HashMap<(TransportKind, SocketAddr), u64>,
     pub(crate) next_id: u64,
 }
@@ -72,7 +73,7 @@ impl Core {
             events: VecDeque::new(),
             commands: VecDeque::new(),
             listeners: Vec::new(),
-            conns: HashMap::new(),
+            conns: FxMap::default(),
             conn_by_remote: HashMap::new(),
             next_id: 1,
         }
@@ -149,7 +150,7 @@ impl Core {
                 remote,
                 outbound: true,
                 decoder: StreamDecoder::default(),
-                timers: TimerTable::default(),
+                timers: Deadlines::default(),
             },
         );
         self.conn_by_remote.insert((transport, remote), id);
@@ -193,10 +194,10 @@ impl Core {
         Ok(())
     }
 
-    pub(crate) fn arm_conn(&mut self, id: u64, timer: Timer, at: Instant) {
+    pub(crate) fn arm_conn(&mut self, id: u64, timer: Timer, now: Instant, after: Duration) {
         if let Some(c) = self.conns.get_mut(&id) {
-            c.timers.set(timer, at);
-            self.timers.push(at, Owner::Connection(id), timer);
+            c.timers.set(timer, now + after);
+            self.timers.push(now, after, Owner::Connection(id), timer);
         }
     }
 }

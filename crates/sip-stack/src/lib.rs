@@ -71,6 +71,7 @@ mod core;
 pub mod dialog;
 mod endpoint;
 mod error;
+mod hash;
 pub mod refer;
 pub mod registration;
 pub mod session;

@@ -2,6 +2,7 @@
 //! stamping `received`/`rport` on requests we receive (§18.2.1), and
 //! where a response goes (§18.2.2).
 
+use crate::hash::digest;
 use crate::types::{Source, TransportKind};
 use heron_sip::headers::Via;
 use heron_sip::{HeaderName, Host, Message, TypedHeader};
@@ -21,9 +22,60 @@ pub(crate) fn build(transport: TransportKind, sent_by: &str, branch: &str) -> St
     s
 }
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// RFC 3261's magic cookie that starts a globally unique branch.
+pub(crate) const MAGIC_COOKIE: &str = "z9hG4bK";
+
+/// Length of the random part of a client branch, in hex digits.
+const CLIENT_RANDOM: usize = 16;
+
+/// The Via of a client transaction: its branch is the magic cookie, 16
+/// random hex digits and the transaction's id in hex, so a response finds
+/// its transaction without a branch table.
+pub(crate) fn build_client(
+    transport: TransportKind,
+    sent_by: &str,
+    random: u64,
+    id: u64,
+) -> String {
+    // "SIP/2.0/UDP " sent-by ";branch=" cookie, 16 + up to 16 digits, ";rport"
+    let mut s = String::with_capacity(12 + sent_by.len() + 8 + 7 + 32 + 6);
+    s.push_str("SIP/2.0/");
+    s.push_str(transport.via_token());
+    s.push(' ');
+    s.push_str(sent_by);
+    s.push_str(";branch=");
+    s.push_str(MAGIC_COOKIE);
+    let mut r = random;
+    for _ in 0..CLIENT_RANDOM {
+        s.push(HEX[(r & 15) as usize] as char);
+        r >>= 4;
+    }
+    let digits = (64 - id.leading_zeros()).div_ceil(4).max(1);
+    for i in (0..digits).rev() {
+        s.push(HEX[((id >> (i * 4)) & 15) as usize] as char);
+    }
+    s.push_str(";rport");
+    s
+}
+
+/// The transaction id a branch made by [`build_client`] carries.
+pub(crate) fn client_id(branch: &str) -> Option<u64> {
+    let hex = branch
+        .strip_prefix(MAGIC_COOKIE)?
+        .get(CLIENT_RANDOM..)
+        .filter(|h| !h.is_empty() && h.len() <= 16)?;
+    u64::from_str_radix(hex, 16).ok()
+}
+
 /// Splits the first element off a comma-separated header value, honouring
 /// quoted strings and IPv6 brackets. Returns (first, rest after the comma).
 pub(crate) fn split_first(value: &str) -> (&str, Option<&str>) {
+    // Most values hold one element: no comma at all, nothing to track.
+    if !value.contains(',') {
+        return (value.trim(), None);
+    }
     let b = value.as_bytes();
     let (mut quoted, mut bracket, mut i) = (false, false, 0);
     while i < b.len() {
@@ -50,10 +102,36 @@ fn host_is(host: &Host<'_>, ip: IpAddr) -> bool {
     }
 }
 
-fn ip_text(ip: IpAddr) -> String {
+fn push_decimal(out: &mut String, n: u16) {
+    let mut buf = [0u8; 5];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for b in &buf[i..] {
+        out.push(*b as char);
+    }
+}
+
+fn push_ip(out: &mut String, ip: IpAddr) {
     match ip {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => format!("[{v6}]"),
+        IpAddr::V4(v4) => {
+            for (i, o) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                push_decimal(out, u16::from(o));
+            }
+        }
+        IpAddr::V6(v6) => {
+            let _ = write!(out, "[{v6}]");
+        }
     }
 }
 
@@ -66,72 +144,123 @@ pub(crate) struct ResponseRoute {
     pub(crate) addr: SocketAddr,
 }
 
+/// What [`stamp`] read from the top Via, so nobody parses it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TopVia {
+    /// Where the responses go.
+    pub(crate) route: ResponseRoute,
+    /// Where the branch is in the first Via field's value (after
+    /// stamping), if there is one.
+    branch: Option<(usize, usize)>,
+    /// A digest of the sent-by (host case-folded, port as written).
+    pub(crate) sent_by: u64,
+}
+
+impl TopVia {
+    /// The branch (`""` when absent), read from the stamped message.
+    pub(crate) fn branch<'m>(&self, msg: &'m Message) -> &'m str {
+        let Some((s, e)) = self.branch else {
+            return "";
+        };
+        msg.header_values(HeaderName::Via)
+            .next()
+            .and_then(|v| v.get(s..e))
+            .unwrap_or("")
+    }
+}
+
+/// The digest [`TopVia::sent_by`] holds: two sent-by values match
+/// (§17.2.3) when their digests are equal.
+pub(crate) fn sent_by_digest(via: &Via<'_>) -> u64 {
+    let port = via.port.map_or(0, |p| 0x1_0000 | u64::from(p));
+    match via.host {
+        Host::Domain(d) => digest(d.as_bytes(), true, port),
+        Host::V4(a) => digest(&a.octets(), false, port | (4 << 20)),
+        Host::V6(a) => digest(&a.octets(), false, port | (6 << 20)),
+    }
+}
+
+fn offset_in(outer: &str, inner: &str) -> usize {
+    (inner.as_ptr() as usize).saturating_sub(outer.as_ptr() as usize)
+}
+
 /// Adds `received` and fills `rport` in the top Via of a received request
-/// and works out where its responses go. `None` when the top Via is
-/// missing or malformed.
-pub(crate) fn stamp(msg: &mut Message, source: Source, force_rport: bool) -> Option<ResponseRoute> {
-    let first_line = msg.header_values(HeaderName::Via).next()?.to_owned();
-    let (first, rest) = split_first(&first_line);
+/// and works out where its responses go, parsing that Via once. `None`
+/// when the top Via is missing or malformed.
+pub(crate) fn stamp(msg: &mut Message, source: Source, force_rport: bool) -> Option<TopVia> {
+    let value = msg.header_values(HeaderName::Via).next()?;
+    let (first, rest) = split_first(value);
     let via = Via::parse(first).ok()?;
-    let wants_rport = via.rport().is_some();
+    let (mut wants_rport, mut branch, mut seen_branch) = (false, None, false);
+    for (name, v) in via.params.iter() {
+        if name.eq_ignore_ascii_case("rport") {
+            wants_rport = true;
+        } else if !seen_branch && name.eq_ignore_ascii_case("branch") {
+            seen_branch = true;
+            branch = v;
+        }
+    }
     let needs_received = wants_rport || !host_is(&via.host, source.remote.ip());
     let sent_by_port = via.port.unwrap_or_else(|| {
         TransportKind::from_token(via.transport)
             .unwrap_or(TransportKind::Udp)
             .default_port()
     });
-    let addr = if wants_rport || force_rport {
+    let addr = if source.transport.is_stream() || !(wants_rport || force_rport) {
+        SocketAddr::new(source.remote.ip(), sent_by_port)
+    } else {
         source.remote
-    } else {
-        SocketAddr::new(source.remote.ip(), sent_by_port)
     };
-    let addr = if source.transport.is_stream() {
-        SocketAddr::new(source.remote.ip(), sent_by_port)
-    } else {
-        addr
+    let top = |branch| TopVia {
+        route: ResponseRoute { source, addr },
+        branch,
+        sent_by: sent_by_digest(&via),
     };
-    if needs_received || wants_rport {
-        let mut new = String::with_capacity(first.len() + 40);
-        let _ = write!(
-            new,
-            "{}/{}/{} {}",
-            via.protocol, via.version, via.transport, via.host
-        );
-        if let Some(p) = via.port {
-            let _ = write!(new, ":{p}");
-        }
-        for (name, value) in via.params.iter() {
-            if name.eq_ignore_ascii_case("received") || name.eq_ignore_ascii_case("rport") {
-                continue;
-            }
-            new.push(';');
-            new.push_str(name);
-            if let Some(v) = value {
-                new.push('=');
-                new.push_str(v);
-            }
-        }
-        if needs_received {
-            let _ = write!(new, ";received={}", ip_text(source.remote.ip()));
-        }
-        if wants_rport {
-            let _ = write!(new, ";rport={}", source.remote.port());
-        }
-        msg.remove_first(HeaderName::Via);
-        if let Some(rest) = rest {
-            msg.prepend_header(HeaderName::Via, rest);
-        }
-        msg.prepend_header(HeaderName::Via, &new);
+    if !(needs_received || wants_rport) {
+        let at = branch.map(|b| (offset_in(value, b), offset_in(value, b) + b.len()));
+        return Some(top(at));
     }
-    Some(ResponseRoute { source, addr })
-}
-
-/// The sent-by of a Via as `host:port` text (port written only when given).
-pub(crate) fn sent_by(via: &Via<'_>) -> String {
-    match via.port {
-        Some(p) => format!("{}:{p}", via.host),
-        None => via.host.to_string(),
+    // The sent-protocol and sent-by as written, then the parameters
+    // without received/rport, then ours; the rest of the field stays.
+    let params = via.params.as_str();
+    let head = if params.is_empty() {
+        first
+    } else {
+        first[..offset_in(first, params)].trim_end()
+    };
+    let mut new = String::with_capacity(value.len() + 40);
+    new.push_str(head);
+    let mut at = None;
+    for (name, v) in via.params.iter() {
+        if name.eq_ignore_ascii_case("received") || name.eq_ignore_ascii_case("rport") {
+            continue;
+        }
+        new.push(';');
+        new.push_str(name);
+        if let Some(v) = v {
+            new.push('=');
+            if at.is_none() && branch.is_some_and(|b| std::ptr::eq(b, v)) {
+                at = Some((new.len(), new.len() + v.len()));
+            }
+            new.push_str(v);
+        }
     }
+    if needs_received {
+        new.push_str(";received=");
+        push_ip(&mut new, source.remote.ip());
+    }
+    if wants_rport {
+        new.push_str(";rport=");
+        push_decimal(&mut new, source.remote.port());
+    }
+    if let Some(rest) = rest {
+        new.push_str(", ");
+        new.push_str(rest);
+    }
+    let out = top(at);
+    msg.remove_first(HeaderName::Via);
+    msg.prepend_header(HeaderName::Via, &new);
+    Some(out)
 }
 
 #[cfg(test)]
@@ -160,7 +289,8 @@ mod tests {
     fn rport_is_filled_and_received_added() {
         let mut m = req("SIP/2.0/UDP 10.0.0.1:5062;branch=z9hG4bKx;rport, SIP/2.0/UDP p:1");
         let r = stamp(&mut m, src("192.0.2.7:40000"), false).unwrap();
-        assert_eq!(r.addr, "192.0.2.7:40000".parse().unwrap());
+        assert_eq!(r.route.addr, "192.0.2.7:40000".parse().unwrap());
+        assert_eq!(r.branch(&m), "z9hG4bKx");
         let vias: Vec<_> = m.all::<Via>().map(|v| v.unwrap().to_string()).collect();
         assert_eq!(vias.len(), 2);
         assert_eq!(
@@ -174,7 +304,7 @@ mod tests {
     fn without_rport_the_sent_by_port_is_used() {
         let mut m = req("SIP/2.0/UDP host.example:5070;branch=z9hG4bKx");
         let r = stamp(&mut m, src("192.0.2.7:40000"), false).unwrap();
-        assert_eq!(r.addr, "192.0.2.7:5070".parse().unwrap());
+        assert_eq!(r.route.addr, "192.0.2.7:5070".parse().unwrap());
         let v: Via = m.top_via().unwrap();
         assert_eq!(v.received(), Some("192.0.2.7"));
         let r = stamp(
@@ -183,14 +313,64 @@ mod tests {
             true,
         )
         .unwrap();
-        assert_eq!(r.addr, "[::1]:9".parse().unwrap());
+        assert_eq!(r.route.addr, "[::1]:9".parse().unwrap());
     }
 
     #[test]
     fn matching_host_gets_no_received() {
-        let mut m = req("SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bKx");
-        stamp(&mut m, src("192.0.2.7:5060"), false).unwrap();
+        let mut m = req("SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bKx, SIP/2.0/UDP p:1");
+        let r = stamp(&mut m, src("192.0.2.7:5060"), false).unwrap();
         assert_eq!(m.top_via().unwrap().received(), None);
+        assert_eq!(r.branch(&m), "z9hG4bKx");
+    }
+
+    #[test]
+    fn stamping_keeps_text_and_odd_params() {
+        let mut m =
+            req("SIP/2.0/UDP  [2001:db8::1] ;received=1.1.1.1;Branch=z9hG4bKq;x=\"a,b\";rport=9");
+        let r = stamp(&mut m, src("203.0.113.250:65535"), false).unwrap();
+        let vias: Vec<_> = m.header_values(HeaderName::Via).collect();
+        assert_eq!(
+            vias,
+            ["SIP/2.0/UDP  [2001:db8::1];Branch=z9hG4bKq;x=\"a,b\";received=203.0.113.250;rport=65535"]
+        );
+        assert_eq!(r.branch(&m), "z9hG4bKq");
+        let v6 = src("[2001:db8::2]:5060");
+        let mut m = req("SIP/2.0/TCP Host.Example;branch=z9hG4bKz");
+        let r = stamp(&mut m, v6, false).unwrap();
+        assert_eq!(r.route.addr, "[2001:db8::2]:5060".parse().unwrap());
+        assert!(m
+            .header_values(HeaderName::Via)
+            .next()
+            .unwrap()
+            .ends_with(";branch=z9hG4bKz;received=[2001:db8::2]"));
+        let other = stamp(
+            &mut req("SIP/2.0/TCP host.example;branch=z9hG4bKz"),
+            v6,
+            false,
+        )
+        .unwrap();
+        assert_eq!(r.sent_by, other.sent_by);
+        let with_port = stamp(
+            &mut req("SIP/2.0/TCP host.example:5060;branch=z9hG4bKz"),
+            v6,
+            false,
+        )
+        .unwrap();
+        assert_ne!(r.sent_by, with_port.sent_by);
+    }
+
+    #[test]
+    fn client_branches_carry_the_id() {
+        for id in [1u64, 15, 16, 0xdead_beef, u64::MAX >> 1] {
+            let v = build_client(TransportKind::Udp, "h:1", 0x0123_4567_89ab_cdef, id);
+            let b = Via::parse(&v).unwrap().branch().unwrap().to_owned();
+            assert!(b.starts_with(MAGIC_COOKIE));
+            assert_eq!(client_id(&b), Some(id), "{b}");
+        }
+        assert_eq!(client_id("z9hG4bK0123456789abcdef"), None);
+        assert_eq!(client_id("z9hG4bKnothex-at-all-here-xyz"), None);
+        assert_eq!(client_id("other"), None);
     }
 
     #[test]

@@ -46,8 +46,7 @@ impl Endpoint {
     pub fn connection_established(&mut self, now: Instant, id: ConnectionId) {
         let outbound = self.core.conns.get(&id.0).is_some_and(|c| c.outbound);
         if let (true, Some(ka)) = (outbound, self.core.cfg.keepalive) {
-            self.core
-                .arm_conn(id.0, Timer::KeepAlive, now + ka.interval);
+            self.core.arm_conn(id.0, Timer::KeepAlive, now, ka.interval);
         }
     }
 
@@ -116,8 +115,7 @@ impl Endpoint {
         if let Some(c) = self.core.conns.get_mut(&id.0) {
             if c.timers.get(Timer::KeepAliveTimeout).is_some() {
                 c.timers.stop(Timer::KeepAliveTimeout);
-                self.core
-                    .arm_conn(id.0, Timer::KeepAlive, now + ka.interval);
+                self.core.arm_conn(id.0, Timer::KeepAlive, now, ka.interval);
             }
         }
     }
@@ -144,7 +142,7 @@ impl Endpoint {
                 };
                 self.core.transmits.push_back(t);
                 self.core
-                    .arm_conn(id, Timer::KeepAliveTimeout, now + ka.timeout);
+                    .arm_conn(id, Timer::KeepAliveTimeout, now, ka.timeout);
             }
             Timer::KeepAliveTimeout => {
                 let err = TransportError::KeepAliveTimeout(c.remote, ka.timeout);

@@ -4,13 +4,14 @@
 use super::{slot_add, Endpoint};
 use crate::core::Route;
 use crate::stateless::{self, Rejection};
-use crate::transaction::{client, server, Kind, State, Transaction};
+use crate::transaction::{client, server, Kind, ServerPart, State, Transaction};
 use crate::types::{Event, ServerKey, Source, TransportKind};
 use crate::via::{self, ResponseRoute};
 use bytes::Bytes;
 use heron_sip::headers::Via;
-use heron_sip::{Message, Method, ParseError, ParseErrorKind};
+use heron_sip::{HeaderName, Message, Method, ParseError, ParseErrorKind, TypedHeader};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// The RFC 2543 matching key (§17.2.3): Request-URI, From tag, Call-ID,
@@ -92,51 +93,46 @@ impl Endpoint {
         if let Err(e) = msg.validate() {
             if !is_ack {
                 let rej = stateless::malformed(&e);
-                let route = via::stamp(&mut msg, source, true).unwrap_or(ResponseRoute {
-                    source,
-                    addr: source.remote,
-                });
+                let route = via::stamp(&mut msg, source, true).map_or(
+                    ResponseRoute {
+                        source,
+                        addr: source.remote,
+                    },
+                    |t| t.route,
+                );
                 let tag = self.core.new_tag();
                 let resp = rej.response(&msg, &tag, self.core.cfg.server_name.as_deref());
                 self.send_stateless_response(&resp, route);
             }
             return;
         }
-        let Some(route) = via::stamp(&mut msg, source, self.core.cfg.force_rport) else {
+        // The top Via is parsed once, here; what matching needs is kept.
+        let Some(top) = via::stamp(&mut msg, source, self.core.cfg.force_rport) else {
             return;
         };
-        let Ok(top) = msg.top_via() else {
-            return;
-        };
-        let rfc3261 = top.has_rfc3261_branch();
-        let branch = if rfc3261 {
-            top.branch().unwrap_or("").to_owned()
-        } else {
-            String::new()
-        };
-        let sent_by = via::sent_by(&top);
+        let branch = top.branch(&msg);
+        let rfc3261 =
+            branch.len() > via::MAGIC_COOKIE.len() && branch.starts_with(via::MAGIC_COOKIE);
+        let branch = if rfc3261 { branch } else { "" };
         let method = msg.method().cloned().unwrap_or(Method::Ack);
         let k2543 = if rfc3261 { None } else { key_2543(&msg) };
-        let ack_to_tag = if is_ack {
+        let ack_to_tag = if is_ack && !rfc3261 {
             msg.to_header()
                 .ok()
                 .and_then(|t| t.tag().map(str::to_owned))
         } else {
             None
         };
-        let want = if is_ack {
-            Method::Invite
-        } else {
-            method.clone()
-        };
-        if let Some(id) = self.find_server(
-            &branch,
+        let want = if is_ack { &Method::Invite } else { &method };
+        let found = self.find_server(
+            branch,
             k2543.as_deref(),
-            &sent_by,
-            &want,
+            top.sent_by,
+            want,
             ack_to_tag.as_deref(),
             is_ack,
-        ) {
+        );
+        if let Some(id) = found {
             if let Some(tx) = self.txs.get_mut(&id) {
                 server::on_request(tx, &mut self.core, now, msg, source);
             }
@@ -159,34 +155,42 @@ impl Endpoint {
         let tx_route = Route {
             transport: source.transport,
             local: source.local,
-            remote: route.addr,
+            remote: top.route.addr,
             connection: source.connection,
             server_name: None,
         };
-        let stored = if kind == Kind::ServerInvite {
-            msg.clone()
-        } else {
-            Message::response(100)
+        let mut part = ServerPart {
+            sent_by: top.sent_by,
+            ..ServerPart::default()
         };
-        let mut tx = Transaction::new(id, kind, tx_route, method.clone(), stored);
-        tx.sent_by = sent_by.clone();
-        if rfc3261 {
-            slot_add(&mut self.server_by_branch, &branch, id);
-            tx.branch = branch.clone();
-        } else if let Some(k) = &k2543 {
-            slot_add(&mut self.server_2543, k, id);
-            tx.key2543 = k2543.clone();
+        if kind == Kind::ServerInvite {
+            part.request = Some(Box::new(msg.clone()));
         }
-        self.txs.insert(id, tx);
-        if method == Method::Cancel {
-            let invite = self.find_server(
-                &branch,
+        if rfc3261 {
+            let b: Arc<str> = Arc::from(branch);
+            slot_add(&mut self.server_by_branch, b.clone(), id);
+            part.branch = Some(b);
+        } else if let Some(k) = &k2543 {
+            let k: Box<str> = k.as_str().into();
+            slot_add(&mut self.server_2543, k.clone(), id);
+            part.key2543 = Some(k);
+        }
+        let invite = if method == Method::Cancel {
+            self.find_server(
+                branch,
                 k2543.as_deref(),
-                &sent_by,
+                top.sent_by,
                 &Method::Invite,
                 None,
                 false,
-            );
+            )
+        } else {
+            None
+        };
+        let tx = Transaction::server(id, kind, tx_route, method, part);
+        let is_cancel = tx.method == Method::Cancel;
+        self.txs.insert(id, Box::new(tx));
+        if is_cancel {
             self.answer_cancel(now, id, invite, msg);
             return;
         }
@@ -245,7 +249,7 @@ impl Endpoint {
         &self,
         branch: &str,
         k2543: Option<&str>,
-        sent_by: &str,
+        sent_by: u64,
         method: &Method,
         ack_to_tag: Option<&str>,
         is_ack: bool,
@@ -257,13 +261,15 @@ impl Endpoint {
         };
         slots.iter().copied().filter(|id| *id != 0).find(|id| {
             self.txs.get(id).is_some_and(|tx| {
-                !tx.kind.is_client()
-                    && tx.method == *method
+                let Some(s) = tx.server_part() else {
+                    return false;
+                };
+                tx.method == *method
                     && (!branch.is_empty()
                         || !is_ack
-                        || tx.to_tag.is_none()
-                        || tx.to_tag.as_deref() == ack_to_tag)
-                    && (branch.is_empty() || tx.sent_by.eq_ignore_ascii_case(sent_by))
+                        || s.to_tag.is_none()
+                        || s.to_tag.as_deref() == ack_to_tag)
+                    && (branch.is_empty() || s.sent_by == sent_by)
             })
         })
     }
@@ -282,21 +288,26 @@ impl Endpoint {
         self.after_client(now, id, next);
     }
 
-    /// §17.1.3: the client transaction a response belongs to. A response
-    /// with more than one Via is not for us (§8.1.3.3).
+    /// §17.1.3: the client transaction a response belongs to, found from
+    /// the id in its branch (ours) and checked against the whole branch
+    /// and the CSeq method. A response with more than one Via is not for
+    /// us (§8.1.3.3).
     fn match_client(&self, msg: &Message) -> Option<u64> {
-        let mut vias = msg.all::<Via>();
-        let top = match (vias.next(), vias.next()) {
-            (Some(Ok(v)), None) => v,
-            _ => return None,
-        };
+        let mut values = msg.header_values(HeaderName::Via);
+        let (first, more) = (values.next()?, values.next());
+        let (top, rest) = via::split_first(first);
+        if more.is_some() || rest.is_some() {
+            return None;
+        }
+        let top = Via::parse(top).ok()?;
         let branch = top.branch()?;
+        let mut id = via::client_id(branch)?;
         let cseq = msg.cseq().ok()?;
-        let slots = self.client_by_branch.get(branch)?;
-        slots.iter().copied().filter(|id| *id != 0).find(|id| {
-            self.txs
-                .get(id)
-                .is_some_and(|tx| tx.method.as_str() == cseq.method)
-        })
+        if cseq.method == "CANCEL" {
+            id = *self.cancels.get(&id)?;
+        }
+        let tx = self.txs.get(&id)?;
+        let c = tx.client_part()?;
+        (tx.method.as_str() == cseq.method && c.branch() == branch).then_some(id)
     }
 }

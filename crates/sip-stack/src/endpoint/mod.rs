@@ -8,9 +8,10 @@ mod inbound;
 use crate::config::EndpointConfig;
 use crate::core::{Core, Listener, Route};
 use crate::error::Error;
+use crate::hash::FxMap;
 use crate::timer::Owner;
 use crate::transaction::client::{self, Next};
-use crate::transaction::{server, Kind, State, Transaction};
+use crate::transaction::{server, Kind, Role, State, Transaction};
 use crate::types::{
     ClientKey, ConnectionCommand, Event, ServerKey, Target, TransactionKey, Transmit,
     TransportError, TransportKind,
@@ -18,28 +19,34 @@ use crate::types::{
 use crate::via;
 use heron_sip::{HeaderName, Message, Method};
 use rand_core::RngCore;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Up to two transaction ids sharing a branch (an INVITE and its CANCEL);
 /// 0 marks a free slot.
 type Slots = [u64; 2];
 
-fn slot_add(map: &mut HashMap<String, Slots>, key: &str, id: u64) {
-    match map.get_mut(key) {
-        Some(s) => {
-            if let Some(free) = s.iter_mut().find(|x| **x == 0) {
-                *free = id;
-            }
-        }
-        None => {
-            map.insert(key.to_owned(), [id, 0]);
-        }
+/// The server transactions by the branch (or RFC 2543 key) of the request
+/// that made them. Peers choose these keys, so the map keeps the
+/// standard, randomly keyed hasher.
+type ServerIndex<K> = HashMap<K, Slots>;
+
+fn slot_add<K>(map: &mut ServerIndex<K>, key: K, id: u64)
+where
+    K: std::hash::Hash + Eq,
+{
+    let s = map.entry(key).or_insert([0, 0]);
+    if let Some(free) = s.iter_mut().find(|x| **x == 0) {
+        *free = id;
     }
 }
 
-fn slot_remove(map: &mut HashMap<String, Slots>, key: &str, id: u64) {
+fn slot_remove<K>(map: &mut ServerIndex<K>, key: &str, id: u64)
+where
+    K: std::hash::Hash + Eq + std::borrow::Borrow<str>,
+{
     if let Some(s) = map.get_mut(key) {
         for x in s.iter_mut() {
             if *x == id {
@@ -52,6 +59,13 @@ fn slot_remove(map: &mut HashMap<String, Slots>, key: &str, id: u64) {
     }
 }
 
+/// Shrinks a map that a burst left mostly empty.
+fn shrink_map<K: std::hash::Hash + Eq, V, S: std::hash::BuildHasher>(m: &mut HashMap<K, V, S>) {
+    if m.capacity() > 4096 && m.len() * 8 < m.capacity() {
+        m.shrink_to(m.len() * 2);
+    }
+}
+
 /// A SIP endpoint's transaction and transport layer with no I/O: feed it
 /// datagrams, stream bytes, connection news and timeouts; send requests
 /// and responses through it; poll it for bytes to send, connection
@@ -60,13 +74,19 @@ fn slot_remove(map: &mut HashMap<String, Slots>, key: &str, id: u64) {
 /// See the crate documentation for a complete exchange.
 pub struct Endpoint {
     core: Core,
-    txs: HashMap<u64, Transaction>,
-    client_by_branch: HashMap<String, Slots>,
-    server_by_branch: HashMap<String, Slots>,
-    server_2543: HashMap<String, Slots>,
+    /// Every live transaction by id. Client transactions are found from
+    /// a response's branch, which carries the id (see
+    /// [`via::build_client`]).
+    txs: FxMap<u64, Box<Transaction>>,
+    /// INVITE client transaction id → its CANCEL's (they share a branch).
+    cancels: FxMap<u64, u64>,
+    server_by_branch: ServerIndex<Arc<str>>,
+    server_2543: ServerIndex<Box<str>>,
     /// Client keys whose current attempt has another id (failover).
-    redirect: HashMap<u64, u64>,
+    redirect: FxMap<u64, u64>,
     outbound_proxy: Option<Vec<Target>>,
+    /// Reaped transactions since the maps were last checked for slack.
+    reaped: u32,
 }
 
 impl std::fmt::Debug for Endpoint {
@@ -85,12 +105,13 @@ impl Endpoint {
     pub fn new(config: EndpointConfig, rng: impl RngCore + Send + 'static) -> Endpoint {
         Endpoint {
             core: Core::new(config, Box::new(rng)),
-            txs: HashMap::new(),
-            client_by_branch: HashMap::new(),
+            txs: FxMap::default(),
+            cancels: FxMap::default(),
             server_by_branch: HashMap::new(),
             server_2543: HashMap::new(),
-            redirect: HashMap::new(),
+            redirect: FxMap::default(),
             outbound_proxy: None,
+            reaped: 0,
         }
     }
 
@@ -179,7 +200,7 @@ impl Endpoint {
         request: Message,
         target: Target,
     ) -> Result<ClientKey, Error> {
-        self.send_request_to(now, request, vec![target])
+        self.start_client(now, request, target, VecDeque::new())
     }
 
     /// Like [`Endpoint::send_request`] with targets in order of preference
@@ -188,8 +209,20 @@ impl Endpoint {
     pub fn send_request_to(
         &mut self,
         now: Instant,
-        mut request: Message,
+        request: Message,
         targets: Vec<Target>,
+    ) -> Result<ClientKey, Error> {
+        let mut targets = VecDeque::from(targets);
+        let first = targets.pop_front().ok_or(Error::NoTargets)?;
+        self.start_client(now, request, first, targets)
+    }
+
+    fn start_client(
+        &mut self,
+        now: Instant,
+        mut request: Message,
+        first: Target,
+        mut targets: VecDeque<Target>,
     ) -> Result<ClientKey, Error> {
         let method = request.method().cloned().ok_or(Error::NotARequest)?;
         if matches!(method, Method::Ack | Method::Cancel) {
@@ -199,26 +232,34 @@ impl Endpoint {
         if !request.has(HeaderName::MaxForwards) {
             request.append_header(HeaderName::MaxForwards, "70");
         }
-        let mut targets: std::collections::VecDeque<Target> = match &self.outbound_proxy {
-            Some(p) => p.iter().cloned().collect(),
-            None => targets.into_iter().collect(),
+        let first = match &self.outbound_proxy {
+            Some(p) => {
+                targets = p[1..].iter().cloned().collect();
+                p[0].clone()
+            }
+            None => first,
         };
-        let first = targets.pop_front().ok_or(Error::NoTargets)?;
+        if targets.is_empty() {
+            // Nothing to fail over to: drop the spare capacity.
+            targets = VecDeque::new();
+        }
         let kind = if method == Method::Invite {
             Kind::ClientInvite
         } else {
             Kind::ClientNonInvite
         };
         let id = self.core.alloc_id();
-        let mut tx = Transaction::new(id, kind, self.placeholder_route(&first), method, request);
-        tx.targets = targets;
+        let mut tx = Transaction::client(id, kind, self.placeholder_route(&first), method, request);
+        if let Some(c) = tx.client_mut() {
+            c.targets = targets;
+        }
         match self.launch(now, tx, first) {
             Ok(()) => Ok(ClientKey(id)),
             Err(b) => {
                 let (tx, e) = *b;
                 // Try the remaining targets before giving up.
-                let user = tx.user;
-                self.txs.insert(tx.id, tx);
+                let user = tx.user();
+                self.txs.insert(tx.id, Box::new(tx));
                 if self.retry(now, id) {
                     Ok(ClientKey(user))
                 } else {
@@ -250,22 +291,25 @@ impl Endpoint {
     ) -> Result<(), Box<(Transaction, TransportError)>> {
         let mut transport = target.transport;
         loop {
+            let random = self.core.rng.next_u64();
             let Some(listener) = self.core.listener_for(transport, target.addr) else {
                 return Err(Box::new((tx, TransportError::NoTransport(transport))));
             };
-            let (local, sent_by) = (listener.local, listener.sent_by.clone());
+            let via = via::build_client(transport, &listener.sent_by, random, tx.id);
             tx.route = Route {
                 transport,
-                local,
+                local: listener.local,
                 remote: target.addr,
                 connection: None,
                 server_name: target.server_name.clone(),
             };
-            tx.branch = self.core.new_branch();
-            tx.via = via::build(transport, &sent_by, &tx.branch);
-            tx.request.remove_first(HeaderName::Via);
-            tx.request.prepend_header(HeaderName::Via, &tx.via);
-            tx.wire = tx.request.to_bytes();
+            let Some(c) = tx.client_mut() else {
+                return Err(Box::new((tx, TransportError::NoTransport(transport))));
+            };
+            c.request.remove_first(HeaderName::Via);
+            c.request.prepend_header(HeaderName::Via, &via);
+            c.via = via;
+            tx.wire = c.request.to_bytes();
             // §18.1.1: a request too large for UDP goes over TCP when the
             // target's transport was not pinned.
             if transport == TransportKind::Udp
@@ -281,8 +325,7 @@ impl Endpoint {
         if let Err(e) = client::start(&mut tx, &mut self.core, now) {
             return Err(Box::new((tx, e)));
         }
-        slot_add(&mut self.client_by_branch, &tx.branch, tx.id);
-        self.txs.insert(tx.id, tx);
+        self.txs.insert(tx.id, Box::new(tx));
         Ok(())
     }
 
@@ -293,22 +336,22 @@ impl Endpoint {
             let Some(o) = self.txs.get_mut(&old) else {
                 return false;
             };
-            let Some(target) = o.targets.pop_front() else {
+            let (kind, route, method) = (o.kind, o.route.clone(), o.method.clone());
+            let Some(oc) = o.client_mut() else {
                 return false;
             };
-            o.superseded = true;
+            let Some(target) = oc.targets.pop_front() else {
+                return false;
+            };
             let id = self.core.alloc_id();
-            let mut tx = Transaction::new(
-                id,
-                o.kind,
-                o.route.clone(),
-                o.method.clone(),
-                o.request.clone(),
-            );
-            tx.user = o.user;
-            tx.targets = std::mem::take(&mut o.targets);
-            tx.pending_cancel = o.pending_cancel.take();
-            let user = tx.user;
+            let mut tx = Transaction::client(id, kind, route, method, oc.request.clone());
+            let user = oc.user;
+            if let Some(c) = tx.client_mut() {
+                c.user = user;
+                c.targets = std::mem::take(&mut oc.targets);
+                c.pending_cancel = oc.pending_cancel.take();
+            }
+            o.superseded = true;
             match self.launch(now, tx, target) {
                 Ok(()) => {
                     if user == id {
@@ -321,9 +364,12 @@ impl Endpoint {
                 Err(b) => {
                     let (mut tx, _) = *b;
                     // Hand the rest back to the old attempt and go on.
-                    if let Some(o) = self.txs.get_mut(&old) {
-                        o.targets = std::mem::take(&mut tx.targets);
-                        o.pending_cancel = tx.pending_cancel;
+                    if let (Some(o), Some(c)) = (
+                        self.txs.get_mut(&old).and_then(|o| o.client_mut()),
+                        tx.client_mut(),
+                    ) {
+                        o.targets = std::mem::take(&mut c.targets);
+                        o.pending_cancel = c.pending_cancel;
                     }
                 }
             }
@@ -342,13 +388,14 @@ impl Endpoint {
         }
         match tx.state {
             State::Calling => {
-                if let Some(c) = tx.pending_cancel {
+                let Some(part) = tx.client_mut() else {
+                    return Err(Error::UnknownTransaction);
+                };
+                if let Some(c) = part.pending_cancel {
                     return Ok(ClientKey(c));
                 }
                 let c = self.core.alloc_id();
-                if let Some(tx) = self.txs.get_mut(&id) {
-                    tx.pending_cancel = Some(c);
-                }
+                part.pending_cancel = Some(c);
                 Ok(ClientKey(c))
             }
             State::Proceeding => {
@@ -362,21 +409,24 @@ impl Endpoint {
 
     fn start_cancel(&mut self, now: Instant, invite: u64, id: u64) -> Result<(), Error> {
         let inv = self.txs.get(&invite).ok_or(Error::UnknownTransaction)?;
-        let mut msg = client::build_cancel(inv);
-        msg.prepend_header(HeaderName::Via, &inv.via);
-        let mut tx = Transaction::new(
+        let ic = inv.client_part().ok_or(Error::UnknownTransaction)?;
+        let mut msg = client::build_cancel(ic);
+        msg.prepend_header(HeaderName::Via, &ic.via);
+        let via = ic.via.clone();
+        let mut tx = Transaction::client(
             id,
             Kind::ClientNonInvite,
             inv.route.clone(),
             Method::Cancel,
             msg,
         );
-        tx.branch = inv.branch.clone();
-        tx.via = inv.via.clone();
-        tx.wire = tx.request.to_bytes();
+        if let Some(c) = tx.client_mut() {
+            c.via = via;
+            tx.wire = c.request.to_bytes();
+        }
         client::start(&mut tx, &mut self.core, now)?;
-        slot_add(&mut self.client_by_branch, &tx.branch, id);
-        self.txs.insert(id, tx);
+        self.cancels.insert(invite, id);
+        self.txs.insert(id, Box::new(tx));
         Ok(())
     }
 
@@ -395,16 +445,16 @@ impl Endpoint {
             Some(p) => p[0].clone(),
             None => target,
         };
+        let branch = self.core.new_branch();
         let listener = self
             .core
             .listener_for(target.transport, target.addr)
             .ok_or(Error::NoTransport(target.transport))?;
-        let (local, sent_by) = (listener.local, listener.sent_by.clone());
-        let branch = self.core.new_branch();
+        let local = listener.local;
         request.remove_first(HeaderName::Via);
         request.prepend_header(
             HeaderName::Via,
-            &via::build(target.transport, &sent_by, &branch),
+            &via::build(target.transport, &listener.sent_by, &branch),
         );
         if !request.has(HeaderName::MaxForwards) {
             request.append_header(HeaderName::MaxForwards, "70");
@@ -470,7 +520,7 @@ impl Endpoint {
         };
         if client::transport_failed(tx) && !self.retry(now, id) {
             if let Some(tx) = self.txs.get(&id) {
-                let key = ClientKey(tx.user);
+                let key = ClientKey(tx.user());
                 tx.event(&mut self.core, Event::TransportError { key, error });
             }
         }
@@ -491,7 +541,7 @@ impl Endpoint {
                     tx.on_timer(&mut self.core, now, timer);
                     if tx.timed_out && !self.retry(now, id) {
                         if let Some(tx) = self.txs.get(&id) {
-                            let key = ClientKey(tx.user);
+                            let key = ClientKey(tx.user());
                             tx.event(&mut self.core, Event::Timeout { key });
                         }
                     }
@@ -514,25 +564,42 @@ impl Endpoint {
         let Some(tx) = self.txs.remove(&id) else {
             return;
         };
-        if tx.kind.is_client() {
-            slot_remove(&mut self.client_by_branch, &tx.branch, id);
-            if !tx.superseded {
-                self.redirect.remove(&tx.user);
+        match &tx.role {
+            Role::Client(c) => {
+                if tx.method == Method::Cancel {
+                    if let Some(inv) = via::client_id(c.branch()) {
+                        if self.cancels.get(&inv) == Some(&id) {
+                            self.cancels.remove(&inv);
+                        }
+                    }
+                }
+                if !tx.superseded {
+                    self.redirect.remove(&c.user);
+                }
+                if let Some(p) = c.pending_cancel {
+                    self.core
+                        .events
+                        .push_back(Event::Terminated(TransactionKey::Client(ClientKey(p))));
+                }
             }
-            if let Some(c) = tx.pending_cancel {
-                self.core
-                    .events
-                    .push_back(Event::Terminated(TransactionKey::Client(ClientKey(c))));
-            }
-        } else {
-            if !tx.branch.is_empty() {
-                slot_remove(&mut self.server_by_branch, &tx.branch, id);
-            }
-            if let Some(k) = &tx.key2543 {
-                slot_remove(&mut self.server_2543, k, id);
+            Role::Server(s) => {
+                if let Some(b) = &s.branch {
+                    slot_remove(&mut self.server_by_branch, b, id);
+                }
+                if let Some(k) = &s.key2543 {
+                    slot_remove(&mut self.server_2543, k, id);
+                }
             }
         }
         tx.event(&mut self.core, Event::Terminated(tx.key()));
+        self.reaped += 1;
+        if self.reaped >= 4096 {
+            self.reaped = 0;
+            shrink_map(&mut self.txs);
+            shrink_map(&mut self.server_by_branch);
+            shrink_map(&mut self.cancels);
+            self.core.timers.shrink();
+        }
     }
 
     /// Handles what a client transaction asked for after a response.

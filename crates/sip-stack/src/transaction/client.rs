@@ -1,7 +1,7 @@
 //! Client transactions: INVITE (§17.1.1 with RFC 6026's Accepted state)
 //! and non-INVITE (§17.1.2).
 
-use super::{Kind, State, Transaction};
+use super::{ClientPart, Kind, State, Transaction};
 use crate::core::Core;
 use crate::timer::Timer;
 use crate::types::{ClientKey, Event, Source, TransportError};
@@ -41,7 +41,11 @@ pub(crate) fn start(
 }
 
 fn has_more_targets(tx: &Transaction) -> bool {
-    !tx.targets.is_empty()
+    tx.client_part().is_some_and(|c| !c.targets.is_empty())
+}
+
+fn take_pending_cancel(tx: &mut Transaction) -> Option<u64> {
+    tx.client_mut().and_then(|c| c.pending_cancel.take())
 }
 
 /// A response matched this transaction.
@@ -53,7 +57,7 @@ pub(crate) fn on_response(
     source: Source,
 ) -> Next {
     let code = resp.status().unwrap_or(0);
-    let key = ClientKey(tx.user);
+    let key = ClientKey(tx.user());
     match (tx.kind, tx.state) {
         (Kind::ClientInvite, State::Calling | State::Proceeding) => {
             tx.timers.stop(Timer::A);
@@ -69,12 +73,12 @@ pub(crate) fn on_response(
                         source,
                     },
                 );
-                return match tx.pending_cancel.take() {
+                return match take_pending_cancel(tx) {
                     Some(c) => Next::SendCancel(c),
                     None => Next::Nothing,
                 };
             }
-            let cancel = tx.pending_cancel.take();
+            let cancel = take_pending_cancel(tx);
             if code < 300 {
                 tx.state = State::Accepted;
                 tx.arm(core, Timer::M, now, core.cfg.timers.t1x64());
@@ -88,7 +92,9 @@ pub(crate) fn on_response(
                 );
             } else {
                 let ack = build_ack(tx, &resp);
-                tx.ack = Some(ack.clone());
+                if let Some(c) = tx.client_mut() {
+                    c.ack = Some(ack.clone());
+                }
                 tx.send(core, ack);
                 tx.state = State::Completed;
                 let d = if tx.reliable() {
@@ -126,7 +132,7 @@ pub(crate) fn on_response(
             Next::Nothing
         }
         (Kind::ClientInvite, State::Completed) if code >= 300 => {
-            if let Some(ack) = tx.ack.clone() {
+            if let Some(ack) = tx.client_part().and_then(|c| c.ack.clone()) {
                 tx.send(core, ack);
             }
             Next::Nothing
@@ -209,9 +215,12 @@ pub(crate) fn transport_failed(tx: &mut Transaction) -> bool {
 
 /// The ACK for a non-2xx final response (§17.1.1.3).
 fn build_ack(tx: &Transaction, resp: &Message) -> bytes::Bytes {
-    let req = &tx.request;
+    let Some(c) = tx.client_part() else {
+        return bytes::Bytes::new();
+    };
+    let req = &c.request;
     let mut ack = Message::request(Method::Ack, req.request_uri_str().unwrap_or(""));
-    ack.append_header(HeaderName::Via, &tx.via);
+    ack.append_header(HeaderName::Via, &c.via);
     for h in req.headers() {
         match h.name {
             HeaderName::Route | HeaderName::From | HeaderName::CallId => {
@@ -231,7 +240,7 @@ fn build_ack(tx: &Transaction, resp: &Message) -> bytes::Bytes {
 
 /// The CANCEL for an INVITE (§9.1): same Request-URI, Call-ID, From, To,
 /// CSeq number, top Via and Route.
-pub(crate) fn build_cancel(invite: &Transaction) -> Message {
+pub(crate) fn build_cancel(invite: &ClientPart) -> Message {
     let req = &invite.request;
     let mut c = Message::request(Method::Cancel, req.request_uri_str().unwrap_or(""));
     for h in req.headers() {

@@ -6,11 +6,12 @@ pub(crate) mod client;
 pub(crate) mod server;
 
 use crate::core::{Core, Route};
-use crate::timer::{Owner, Timer, TimerTable};
+use crate::timer::{Deadlines, Owner, Timer};
 use crate::types::{ClientKey, Event, ServerKey, Target, TransactionKey};
 use bytes::Bytes;
 use heron_sip::{Message, Method};
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Which of the four machines.
@@ -52,55 +53,105 @@ pub enum State {
     Terminated,
 }
 
+/// What only a client transaction needs; boxed so that server
+/// transactions, which linger by the thousand under load (Timer J), stay
+/// small.
+#[derive(Debug)]
+pub(crate) struct ClientPart {
+    /// The request with our Via, kept for failover, the ACK of a non-2xx
+    /// final response and CANCEL.
+    pub(crate) request: Message,
+    /// Our Via value.
+    pub(crate) via: String,
+    /// INVITE: the ACK for a non-2xx final response.
+    pub(crate) ack: Option<Bytes>,
+    /// The key the user holds (stable across failover).
+    pub(crate) user: u64,
+    /// Targets left to try (RFC 3263 §4.3).
+    pub(crate) targets: VecDeque<Target>,
+    /// INVITE: a CANCEL waits for the first provisional response.
+    pub(crate) pending_cancel: Option<u64>,
+}
+
+impl ClientPart {
+    /// The branch of our Via (the text between `;branch=` and the next
+    /// `;`; our Via has no other parameter before it).
+    pub(crate) fn branch(&self) -> &str {
+        let v = self.via.as_str();
+        let Some(semi) = memchr_semicolon(v.as_bytes(), 0) else {
+            return "";
+        };
+        let start = if v[semi..].starts_with(";branch=") {
+            semi + ";branch=".len()
+        } else {
+            match v.find(";branch=") {
+                Some(i) => i + ";branch=".len(),
+                None => return "",
+            }
+        };
+        let end = memchr_semicolon(v.as_bytes(), start).unwrap_or(v.len());
+        v.get(start..end).unwrap_or("")
+    }
+}
+
+fn memchr_semicolon(b: &[u8], from: usize) -> Option<usize> {
+    b.get(from..)?
+        .iter()
+        .position(|c| *c == b';')
+        .map(|i| i + from)
+}
+
+/// What only a server transaction needs.
+#[derive(Debug, Default)]
+pub(crate) struct ServerPart {
+    /// The branch of the request's top Via; `None` for RFC 2543 requests.
+    pub(crate) branch: Option<Arc<str>>,
+    /// A digest of the top Via's sent-by, for §17.2.3 matching.
+    pub(crate) sent_by: u64,
+    /// The RFC 2543 matching key, when used.
+    pub(crate) key2543: Option<Box<str>>,
+    /// RFC 2543 INVITE: the To tag of the last response (ACK matching).
+    pub(crate) to_tag: Option<Box<str>>,
+    /// INVITE: the request as received, until the first response (the
+    /// endpoint's own 100 Trying is built from it).
+    pub(crate) request: Option<Box<Message>>,
+}
+
+/// The role-specific part of a transaction.
+#[derive(Debug)]
+pub(crate) enum Role {
+    Client(Box<ClientPart>),
+    Server(ServerPart),
+}
+
 /// One transaction.
 #[derive(Debug)]
 pub(crate) struct Transaction {
     pub(crate) id: u64,
     pub(crate) kind: Kind,
     pub(crate) state: State,
-    pub(crate) timers: TimerTable,
+    /// Client: a provisional response has been received.
+    pub(crate) provisional: bool,
+    /// Client: superseded by a failover attempt; no more events.
+    pub(crate) superseded: bool,
+    /// Client: ended by Timer B or F.
+    pub(crate) timed_out: bool,
+    /// Server: the status of the last response sent.
+    pub(crate) last_status: u16,
+    pub(crate) timers: Deadlines,
     pub(crate) route: Route,
     /// The method (the CSeq method).
     pub(crate) method: Method,
-    /// The branch of the top Via (ours for clients, the peer's for servers;
-    /// empty for RFC 2543 server transactions).
-    pub(crate) branch: String,
-    /// Client: the request with our Via, kept for retransmission,
-    /// failover, ACK and CANCEL. INVITE server: the request as received,
-    /// for 100 Trying. Non-INVITE server: an empty placeholder.
-    pub(crate) request: Message,
-    /// Client: our Via value.
-    pub(crate) via: String,
-    /// Client: the request bytes. Server: the last response bytes.
+    /// Client: the request bytes. Server: the last response bytes, all
+    /// that is kept for retransmissions once a final response is sent.
     pub(crate) wire: Bytes,
-    /// INVITE client: the ACK for a non-2xx final response.
-    pub(crate) ack: Option<Bytes>,
     /// Current retransmission interval (A, E, G).
     pub(crate) interval: Duration,
-    /// Client: the key the user holds (stable across failover).
-    pub(crate) user: u64,
-    /// Client: targets left to try (RFC 3263 §4.3).
-    pub(crate) targets: VecDeque<Target>,
-    /// Client: a provisional response has been received.
-    pub(crate) provisional: bool,
-    /// INVITE client: a CANCEL waits for the first provisional response.
-    pub(crate) pending_cancel: Option<u64>,
-    /// Client: superseded by a failover attempt; no more events.
-    pub(crate) superseded: bool,
-    /// Server: the To tag of the last response (RFC 2543 ACK matching).
-    pub(crate) to_tag: Option<String>,
-    /// Server: the sent-by of the top Via, for §17.2.3 matching.
-    pub(crate) sent_by: String,
-    /// Server: the RFC 2543 matching key, when used.
-    pub(crate) key2543: Option<String>,
-    /// Server: the status of the last response sent.
-    pub(crate) last_status: u16,
-    /// Client: ended by Timer B or F.
-    pub(crate) timed_out: bool,
+    pub(crate) role: Role,
 }
 
 impl Transaction {
-    pub(crate) fn new(id: u64, kind: Kind, route: Route, method: Method, request: Message) -> Self {
+    fn base(id: u64, kind: Kind, route: Route, method: Method, role: Role) -> Self {
         Transaction {
             id,
             kind,
@@ -109,32 +160,90 @@ impl Transaction {
                 Kind::ServerInvite => State::Proceeding,
                 _ => State::Trying,
             },
-            timers: TimerTable::default(),
+            provisional: false,
+            superseded: false,
+            timed_out: false,
+            last_status: 0,
+            timers: Deadlines::default(),
             route,
             method,
-            branch: String::new(),
+            wire: Bytes::new(),
+            interval: Duration::ZERO,
+            role,
+        }
+    }
+
+    /// A client transaction for `request` (Via not yet added).
+    pub(crate) fn client(
+        id: u64,
+        kind: Kind,
+        route: Route,
+        method: Method,
+        request: Message,
+    ) -> Self {
+        let part = ClientPart {
             request,
             via: String::new(),
-            wire: Bytes::new(),
             ack: None,
-            interval: Duration::ZERO,
             user: id,
             targets: VecDeque::new(),
-            provisional: false,
             pending_cancel: None,
-            superseded: false,
-            to_tag: None,
-            sent_by: String::new(),
-            key2543: None,
-            last_status: 0,
-            timed_out: false,
+        };
+        Transaction::base(id, kind, route, method, Role::Client(Box::new(part)))
+    }
+
+    /// A server transaction.
+    pub(crate) fn server(
+        id: u64,
+        kind: Kind,
+        route: Route,
+        method: Method,
+        part: ServerPart,
+    ) -> Self {
+        Transaction::base(id, kind, route, method, Role::Server(part))
+    }
+
+    /// The client part, for client transactions.
+    pub(crate) fn client_part(&self) -> Option<&ClientPart> {
+        match &self.role {
+            Role::Client(c) => Some(c),
+            Role::Server(_) => None,
+        }
+    }
+
+    pub(crate) fn client_mut(&mut self) -> Option<&mut ClientPart> {
+        match &mut self.role {
+            Role::Client(c) => Some(c),
+            Role::Server(_) => None,
+        }
+    }
+
+    pub(crate) fn server_part(&self) -> Option<&ServerPart> {
+        match &self.role {
+            Role::Server(s) => Some(s),
+            Role::Client(_) => None,
+        }
+    }
+
+    pub(crate) fn server_mut(&mut self) -> Option<&mut ServerPart> {
+        match &mut self.role {
+            Role::Server(s) => Some(s),
+            Role::Client(_) => None,
+        }
+    }
+
+    /// Client: the key the user holds; server: the transaction id.
+    pub(crate) fn user(&self) -> u64 {
+        match &self.role {
+            Role::Client(c) => c.user,
+            Role::Server(_) => self.id,
         }
     }
 
     /// The key the user sees.
     pub(crate) fn key(&self) -> TransactionKey {
         if self.kind.is_client() {
-            TransactionKey::Client(ClientKey(self.user))
+            TransactionKey::Client(ClientKey(self.user()))
         } else {
             TransactionKey::Server(ServerKey(self.id))
         }
@@ -146,9 +255,9 @@ impl Transaction {
 
     /// Arms `timer` at `now + after`.
     pub(crate) fn arm(&mut self, core: &mut Core, timer: Timer, now: Instant, after: Duration) {
-        let at = now + after;
-        self.timers.set(timer, at);
-        core.timers.push(at, Owner::Transaction(self.id), timer);
+        self.timers.set(timer, now + after);
+        core.timers
+            .push(now, after, Owner::Transaction(self.id), timer);
     }
 
     /// Arms a wait timer, or terminates at once when the wait is zero (the

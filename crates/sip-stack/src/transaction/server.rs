@@ -22,8 +22,10 @@ pub(crate) fn start(tx: &mut Transaction, core: &mut Core, now: Instant) {
 }
 
 fn send_trying(tx: &mut Transaction, core: &mut Core) {
-    let trying = Message::response_to(&tx.request, 100, None);
-    tx.wire = trying.to_bytes();
+    let Some(req) = tx.server_part().and_then(|s| s.request.as_deref()) else {
+        return;
+    };
+    tx.wire = Message::response_to(req, 100, None).to_bytes();
     tx.last_status = 100;
     tx.send(core, tx.wire.clone());
 }
@@ -87,12 +89,18 @@ pub(crate) fn respond(
     if !ok {
         return Err(Error::WrongState(state));
     }
-    if let Ok(to) = resp.to_header() {
-        if let Some(tag) = to.tag() {
-            if tx.to_tag.as_deref() != Some(tag) {
-                tx.to_tag = Some(tag.to_owned());
+    let kind = tx.kind;
+    if let Some(part) = tx.server_mut() {
+        // Only an RFC 2543 INVITE needs the To tag (its ACK is matched
+        // by it); the request was kept for our own 100 Trying.
+        if kind == Kind::ServerInvite && part.key2543.is_some() {
+            if let Some(tag) = resp.to_header().ok().and_then(|t| t.tag()) {
+                if part.to_tag.as_deref() != Some(tag) {
+                    part.to_tag = Some(tag.into());
+                }
             }
         }
+        part.request = None;
     }
     tx.wire = resp.to_bytes();
     tx.last_status = code;
