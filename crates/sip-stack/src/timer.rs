@@ -102,13 +102,16 @@ impl TimerTable {
     }
 }
 
+/// Armed timers one owner can hold in a [`Deadlines`].
+const SLOTS: usize = 3;
+
 /// The deadlines of one transaction or connection: a compact form of
-/// [`TimerTable`] with room for four armed timers at once. No owner needs
+/// [`TimerTable`] with room for three armed timers at once. No owner needs
 /// more than two (a retransmission timer and a timeout), so the table
-/// stays a quarter of the full one's size.
+/// stays under a third of the full one's size.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Deadlines {
-    slots: [Option<(Timer, Instant)>; 4],
+    slots: [Option<(Timer, Instant)>; SLOTS],
 }
 
 impl Deadlines {
@@ -129,7 +132,7 @@ impl Deadlines {
             None => {
                 // Unreachable by construction (see the type's doc); keep
                 // the earliest deadlines rather than lose the new one.
-                debug_assert!(false, "more than four timers armed at once");
+                debug_assert!(false, "more than {SLOTS} timers armed at once");
                 if let Some(s) = self.slots.iter_mut().max_by_key(|s| s.map(|(_, d)| d)) {
                     *s = Some((timer, at));
                 }
@@ -154,7 +157,7 @@ impl Deadlines {
     }
 
     pub(crate) fn stop_all(&mut self) {
-        self.slots = [None; 4];
+        self.slots = [None; SLOTS];
     }
 
     /// Whether `timer` is armed and due at `now`; disarms it if so.

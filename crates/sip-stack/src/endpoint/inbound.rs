@@ -4,7 +4,7 @@
 use super::{slot_add, Endpoint};
 use crate::core::Route;
 use crate::stateless::{self, Rejection};
-use crate::transaction::{client, server, Kind, ServerPart, State, Transaction};
+use crate::transaction::{client, server, Kind, Rfc2543, ServerPart, State, Transaction};
 use crate::types::{Event, ServerKey, Source, TransportKind};
 use crate::via::{self, ResponseRoute};
 use bytes::Bytes;
@@ -173,7 +173,10 @@ impl Endpoint {
         } else if let Some(k) = &k2543 {
             let k: Box<str> = k.as_str().into();
             slot_add(&mut self.server_2543, k.clone(), id);
-            part.key2543 = Some(k);
+            part.rfc2543 = Some(Box::new(Rfc2543 {
+                key: k,
+                to_tag: None,
+            }));
         }
         let invite = if method == Method::Cancel {
             self.find_server(
@@ -264,11 +267,9 @@ impl Endpoint {
                 let Some(s) = tx.server_part() else {
                     return false;
                 };
+                let to_tag = s.rfc2543.as_ref().and_then(|r| r.to_tag.as_deref());
                 tx.method == *method
-                    && (!branch.is_empty()
-                        || !is_ack
-                        || s.to_tag.is_none()
-                        || s.to_tag.as_deref() == ack_to_tag)
+                    && (!branch.is_empty() || !is_ack || to_tag.is_none() || to_tag == ack_to_tag)
                     && (branch.is_empty() || s.sent_by == sent_by)
             })
         })

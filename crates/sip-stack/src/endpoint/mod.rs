@@ -586,8 +586,8 @@ impl Endpoint {
                 if let Some(b) = &s.branch {
                     slot_remove(&mut self.server_by_branch, b, id);
                 }
-                if let Some(k) = &s.key2543 {
-                    slot_remove(&mut self.server_2543, k, id);
+                if let Some(r) = &s.rfc2543 {
+                    slot_remove(&mut self.server_2543, &r.key, id);
                 }
             }
         }

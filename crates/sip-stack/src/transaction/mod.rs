@@ -108,13 +108,20 @@ pub(crate) struct ServerPart {
     pub(crate) branch: Option<Arc<str>>,
     /// A digest of the top Via's sent-by, for §17.2.3 matching.
     pub(crate) sent_by: u64,
-    /// The RFC 2543 matching key, when used.
-    pub(crate) key2543: Option<Box<str>>,
-    /// RFC 2543 INVITE: the To tag of the last response (ACK matching).
-    pub(crate) to_tag: Option<Box<str>>,
+    /// For a request without an RFC 3261 branch: how it is matched.
+    pub(crate) rfc2543: Option<Box<Rfc2543>>,
     /// INVITE: the request as received, until the first response (the
     /// endpoint's own 100 Trying is built from it).
     pub(crate) request: Option<Box<Message>>,
+}
+
+/// RFC 2543 matching state (§17.2.3), rare enough to live apart.
+#[derive(Debug)]
+pub(crate) struct Rfc2543 {
+    /// Request-URI, From tag, Call-ID, CSeq number and top Via.
+    pub(crate) key: Box<str>,
+    /// INVITE: the To tag of the last response (ACK matching).
+    pub(crate) to_tag: Option<Box<str>>,
 }
 
 /// The role-specific part of a transaction.
@@ -297,5 +304,16 @@ impl Transaction {
         if !self.superseded {
             core.events.push_back(e);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Server transactions linger by the thousand (Timer J, 32 s at 5,000
+    /// requests/s is 160,000 of them): keep them small.
+    #[test]
+    fn transactions_stay_small() {
+        assert!(std::mem::size_of::<super::Transaction>() <= 352);
+        assert!(std::mem::size_of::<super::ServerPart>() <= 48);
     }
 }

@@ -93,10 +93,10 @@ pub(crate) fn respond(
     if let Some(part) = tx.server_mut() {
         // Only an RFC 2543 INVITE needs the To tag (its ACK is matched
         // by it); the request was kept for our own 100 Trying.
-        if kind == Kind::ServerInvite && part.key2543.is_some() {
+        if let (Kind::ServerInvite, Some(r)) = (kind, part.rfc2543.as_mut()) {
             if let Some(tag) = resp.to_header().ok().and_then(|t| t.tag()) {
-                if part.to_tag.as_deref() != Some(tag) {
-                    part.to_tag = Some(tag.into());
+                if r.to_tag.as_deref() != Some(tag) {
+                    r.to_tag = Some(tag.into());
                 }
             }
         }
