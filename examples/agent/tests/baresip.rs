@@ -38,7 +38,7 @@ allow = ["sip:*@127.0.0.1"]
 async fn call_with(codec: &str, mediaenc: Option<&str>, expect_codec: &str, tone: f64) {
     let scratch = Scratch::new("agent");
     let port = common::free_port();
-    let (_agent, mut events) = echo_agent(agent_config(&config(port), &scratch.0)).await;
+    let (agent, mut events) = echo_agent(agent_config(&config(port), &scratch.0)).await;
     let enc = mediaenc
         .map(|m| format!(";mediaenc={m}"))
         .unwrap_or_default();
@@ -81,6 +81,14 @@ async fn call_with(codec: &str, mediaenc: Option<&str>, expect_codec: &str, tone
         press.map(|p| (p.digit, p.source)),
         Some(('5', DtmfSource::Rfc4733)),
         "{codec} {mediaenc:?}: DTMF"
+    );
+    // And a digit the other way (RFC 4733 from the agent).
+    agent.send_dtmf(call, '9').await.unwrap();
+    let got = phone.wait_event("CALL_DTMF_START", 5).await;
+    assert!(
+        got.as_deref()
+            .is_some_and(|e| e.contains("\"param\":\"9\"")),
+        "{codec} {mediaenc:?}: baresip got {got:?}"
     );
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     phone.command("hangup", "").await;

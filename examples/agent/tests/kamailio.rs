@@ -309,3 +309,31 @@ async fn the_agent_calls_baresip_and_112_never_leaves() {
     }
     phone.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_reports_our_address_as_kamailio_sees_it() {
+    let k = Kamailio::start(USERS).await;
+    let cfg = k.dir.0.join("agent.toml");
+    std::fs::write(&cfg, agent_toml(&k, "udp")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_heron-agent"))
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .env("HERON_TEST_PW", "pw-secret")
+        .output();
+    let out = timeout(Duration::from_secs(20), out)
+        .await
+        .expect("check finishes")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("it sees us as 127.0.0.1:"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("127.0.0.1:{} answered", k.port)),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("pw-secret"));
+}
