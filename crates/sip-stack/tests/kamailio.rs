@@ -1,13 +1,15 @@
-//! Registration and calls against Kamailio (Debian package `kamailio`)
-//! started by the test on free loopback ports: digest authentication from
-//! a plain-text (db_text) user table over UDP and TCP, rejected
-//! credentials, 423 Interval Too Brief, unregistration, and a call
-//! between two of our user agents through Kamailio (INVITE challenged
-//! with 407, Record-Route). Every wait is bounded.
+//! Registration and calls against Kamailio (Debian packages `kamailio`
+//! and `kamailio-tls-modules`) started by the test on free loopback ports:
+//! digest authentication from a plain-text (db_text) user table over UDP,
+//! TCP and TLS (certificates made by the test with rcgen), rejected
+//! credentials, 423 Interval Too Brief, unregistration, re-registration
+//! when the TCP or TLS flow to the registrar dies (a relay in the test
+//! cuts it), and a call between two of our user agents through Kamailio
+//! (INVITE challenged with 407, Record-Route). Every wait is bounded.
 
 use bytes::Bytes;
 use heron_sip_auth::Credentials;
-use heron_sip_stack::driver::StackConfig;
+use heron_sip_stack::driver::{StackConfig, TlsConfig};
 use heron_sip_stack::registration::{RegistrationConfig, RegistrationFailure, RegistrationState};
 use heron_sip_stack::ua::driver::UaStack;
 use heron_sip_stack::ua::{UaConfig, UaEvent};
@@ -15,6 +17,7 @@ use heron_sip_stack::{Target, TransportKind};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -48,10 +51,28 @@ fn free_port() -> u16 {
 struct Kamailio {
     _child: Child,
     port: u16,
+    /// The TLS port, when TLS is on.
+    tls_port: Option<u16>,
+    /// The CA that signed Kamailio's certificate, when TLS is on.
+    ca: Option<rustls::pki_types::CertificateDer<'static>>,
     _dir: PathBuf,
 }
 
-fn config(port: u16, db: &str) -> String {
+/// The TLS part of the configuration: listener, module and its settings
+/// file (written next to the configuration).
+fn tls_config(tls: Option<(u16, &str)>) -> String {
+    match tls {
+        Some((port, cfg)) => format!(
+            "enable_tls=yes\nlisten=tls:127.0.0.1:{port}\n\
+             loadmodule \"/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so\"\n\
+             modparam(\"tls\", \"config\", \"{cfg}\")\n"
+        ),
+        None => String::new(),
+    }
+}
+
+fn config(port: u16, db: &str, tls: Option<(u16, &str)>) -> String {
+    let tls = tls_config(tls);
     format!(
         r#"#!KAMAILIO
 debug=2
@@ -62,6 +83,7 @@ auto_aliases=no
 alias="{REALM}"
 listen=udp:127.0.0.1:{port}
 listen=tcp:127.0.0.1:{port}
+{tls}
 mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 loadmodule "tm.so"
 loadmodule "tmx.so"
@@ -136,6 +158,28 @@ request_route {{
 }
 
 async fn start_kamailio() -> Kamailio {
+    start_kamailio_with(false).await
+}
+
+/// A CA and a server certificate for the realm and 127.0.0.1, as PEM
+/// files in `dir`; returns the CA.
+fn make_certs(dir: &std::path::Path) -> rustls::pki_types::CertificateDer<'static> {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec![REALM.to_string(), "127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&key, &ca, &ca_key)
+        .unwrap();
+    std::fs::write(dir.join("server.pem"), cert.pem()).unwrap();
+    std::fs::write(dir.join("server.key"), key.serialize_pem()).unwrap();
+    ca.der().clone()
+}
+
+async fn start_kamailio_with(tls: bool) -> Kamailio {
     let bin = kamailio_path();
     let port = free_port();
     let dir = std::env::temp_dir().join(format!("heron-kamailio-{}-{port}", std::process::id()));
@@ -153,8 +197,23 @@ async fn start_kamailio() -> Kamailio {
         users.push_str(&format!("{}:{u}:{REALM}:pw{u}:x:x\n", i + 1));
     }
     std::fs::write(db.join("subscriber"), users).unwrap();
+    let (tls_port, ca) = if tls {
+        let ca = make_certs(&dir);
+        let tls_cfg = format!(
+            "[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\n\
+             require_certificate = no\nprivate_key = {key}\ncertificate = {cert}\n",
+            key = dir.join("server.key").display(),
+            cert = dir.join("server.pem").display(),
+        );
+        std::fs::write(dir.join("tls.cfg"), tls_cfg).unwrap();
+        (Some(free_port()), Some(ca))
+    } else {
+        (None, None)
+    };
+    let tls_file = dir.join("tls.cfg");
+    let tls_arg = tls_port.map(|p| (p, tls_file.to_str().unwrap()));
     let cfg = dir.join("kamailio.cfg");
-    std::fs::write(&cfg, config(port, db.to_str().unwrap())).unwrap();
+    std::fs::write(&cfg, config(port, db.to_str().unwrap(), tls_arg)).unwrap();
     let child = Command::new(bin)
         .arg("-f")
         .arg(&cfg)
@@ -167,16 +226,15 @@ async fn start_kamailio() -> Kamailio {
         .kill_on_drop(true)
         .spawn()
         .expect("kamailio starts");
-    // Ready when its TCP port accepts.
+    // Ready when its TCP (and TLS) ports accept.
     let up = timeout(Duration::from_secs(15), async {
-        loop {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+        for p in std::iter::once(port).chain(tls_port) {
+            while tokio::net::TcpStream::connect(("127.0.0.1", p))
                 .await
-                .is_ok()
+                .is_err()
             {
-                return;
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     })
     .await;
@@ -184,6 +242,8 @@ async fn start_kamailio() -> Kamailio {
     Kamailio {
         _child: child,
         port,
+        tls_port,
+        ca,
         _dir: dir,
     }
 }
@@ -193,21 +253,46 @@ async fn agent(
     transport: TransportKind,
     k: &Kamailio,
 ) -> (UaStack, UnboundedReceiver<UaEvent>) {
+    agent_to(user, target(transport, k), k).await
+}
+
+/// An agent whose proxy is `proxy` (Kamailio or a relay in front of it).
+async fn agent_to(
+    user: &str,
+    proxy: Target,
+    k: &Kamailio,
+) -> (UaStack, UnboundedReceiver<UaEvent>) {
     let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
     let mut stack = StackConfig::default();
     stack.udp.push(any);
-    if transport == TransportKind::Tcp {
-        stack.tcp.push(any);
+    match proxy.transport {
+        TransportKind::Tcp => stack.tcp.push(any),
+        TransportKind::Tls => {
+            stack.tls = Some(TlsConfig {
+                ca: Some(vec![k.ca.clone().expect("kamailio runs with TLS")]),
+                ..TlsConfig::default()
+            })
+        }
+        TransportKind::Udp => {}
     }
     let mut cfg = UaConfig::new(format!("sip:{user}@{REALM}"));
     cfg.credentials = Some(Credentials::new(user, format!("pw{user}")));
-    cfg.proxy = Some(target(transport, k));
-    cfg.transport = transport;
+    cfg.transport = proxy.transport;
+    cfg.proxy = Some(proxy);
     UaStack::start(stack, cfg).await.unwrap()
 }
 
 fn target(transport: TransportKind, k: &Kamailio) -> Target {
-    Target::new(transport, format!("127.0.0.1:{}", k.port).parse().unwrap())
+    let port = match transport {
+        TransportKind::Tls => k.tls_port.expect("kamailio runs with TLS"),
+        _ => k.port,
+    };
+    let t = Target::new(transport, format!("127.0.0.1:{port}").parse().unwrap());
+    if transport == TransportKind::Tls {
+        t.with_server_name(REALM)
+    } else {
+        t
+    }
 }
 
 fn reg_config(user: &str, password: &str) -> RegistrationConfig {
@@ -237,7 +322,7 @@ async fn next_state(events: &mut UnboundedReceiver<UaEvent>) -> RegistrationStat
 }
 
 async fn register_and_unregister(transport: TransportKind) {
-    let k = start_kamailio().await;
+    let k = start_kamailio_with(transport == TransportKind::Tls).await;
     let (ua, mut events) = agent("1001", transport, &k).await;
     let reg = ua
         .register(reg_config("1001", "pw1001"), target(transport, &k))
@@ -247,6 +332,14 @@ async fn register_and_unregister(transport: TransportKind) {
         matches!(st, RegistrationState::Registered { expires: 300, .. }),
         "{st:?}"
     );
+    if let RegistrationState::Registered { contact, .. } = &st {
+        let token = format!("transport={}", transport.via_token().to_ascii_lowercase());
+        assert_eq!(
+            contact.contains(&token),
+            transport != TransportKind::Udp,
+            "{contact}"
+        );
+    }
     reg.unregister().unwrap();
     assert_eq!(
         next_state(&mut events).await,
@@ -262,6 +355,97 @@ async fn kamailio_digest_registration_over_udp() {
 #[tokio::test]
 async fn kamailio_digest_registration_over_tcp() {
     register_and_unregister(TransportKind::Tcp).await;
+}
+
+#[tokio::test]
+async fn kamailio_digest_registration_over_tls() {
+    register_and_unregister(TransportKind::Tls).await;
+}
+
+/// A TCP relay between our agent and Kamailio that the test can cut: every
+/// connection it carries is dropped at once, as when a NAT or a firewall
+/// forgets the flow.
+struct Relay {
+    addr: SocketAddr,
+    /// Connections accepted so far.
+    accepted: Arc<Mutex<usize>>,
+    pipes: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl Relay {
+    async fn start(upstream: SocketAddr) -> Relay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let accepted = Arc::new(Mutex::new(0));
+        let pipes: Arc<Mutex<Vec<tokio::task::AbortHandle>>> = Arc::default();
+        let (acc, p) = (accepted.clone(), pipes.clone());
+        let task = tokio::spawn(async move {
+            while let Ok((mut down, _)) = listener.accept().await {
+                *acc.lock().unwrap() += 1;
+                let pipe = tokio::spawn(async move {
+                    if let Ok(mut up) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut down, &mut up).await;
+                    }
+                });
+                p.lock().unwrap().push(pipe.abort_handle());
+            }
+        });
+        Relay {
+            addr,
+            accepted,
+            pipes,
+            _task: task,
+        }
+    }
+
+    /// Drops every connection carried so far.
+    fn cut(&self) {
+        for p in self.pipes.lock().unwrap().drain(..) {
+            p.abort();
+        }
+    }
+
+    fn accepted(&self) -> usize {
+        *self.accepted.lock().unwrap()
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.cut();
+        self._task.abort();
+    }
+}
+
+/// Registers through a relay over `transport`, cuts the flow and expects
+/// the agent to notice and register again over a new connection.
+async fn dead_flow_reregisters(transport: TransportKind) {
+    let k = start_kamailio_with(transport == TransportKind::Tls).await;
+    let direct = target(transport, &k);
+    let relay = Relay::start(direct.addr).await;
+    let mut via_relay = Target::new(transport, relay.addr);
+    via_relay.server_name = direct.server_name.clone();
+    let (ua, mut events) = agent_to("1001", via_relay.clone(), &k).await;
+    ua.register(reg_config("1001", "pw1001"), via_relay)
+        .unwrap();
+    let st = next_state(&mut events).await;
+    assert!(matches!(st, RegistrationState::Registered { .. }), "{st:?}");
+    assert_eq!(relay.accepted(), 1);
+    relay.cut();
+    let st = next_state(&mut events).await;
+    assert!(matches!(st, RegistrationState::Registered { .. }), "{st:?}");
+    assert_eq!(relay.accepted(), 2, "re-registration used a new connection");
+}
+
+#[tokio::test]
+async fn dead_tcp_flow_triggers_reregistration() {
+    dead_flow_reregisters(TransportKind::Tcp).await;
+}
+
+#[tokio::test]
+async fn dead_tls_flow_triggers_reregistration() {
+    dead_flow_reregisters(TransportKind::Tls).await;
 }
 
 #[tokio::test]
