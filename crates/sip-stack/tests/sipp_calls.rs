@@ -1,8 +1,10 @@
 //! Calls against SIPp (Debian package sip-tester) on loopback, UDP:
 //! SIPp's built-in UAC and UAS against our user agent, and scenarios in
-//! tests/sipp/ for 100rel/PRACK, session timers with 422 and UPDATE
-//! refresh, INFO DTMF with hold/resume, and a blind transfer to a second
-//! SIPp with NOTIFY progress. Every run is bounded by a timeout.
+//! tests/sipp/ for 100rel/PRACK (SIPp as UAC and as UAS), session timers
+//! with 422 and UPDATE refresh, INFO DTMF with hold/resume, a blind
+//! transfer to a second SIPp with NOTIFY progress, INVITE with Replaces,
+//! CANCEL racing a 200 (both directions) and re-INVITE glare (491 and the
+//! §14.1 retry). Every run is bounded by a timeout.
 
 use bytes::Bytes;
 use heron_sip_stack::driver::StackConfig;
@@ -97,9 +99,18 @@ fn hold_answer() -> Bytes {
     )
 }
 
+/// What a test adds to the agent's behaviour: called with every event
+/// before the agent's own handling.
+type Hook = Box<dyn Fn(&UaStack, &UaEvent) + Send + Sync>;
+
 /// Our user agent on UDP that answers calls, offers and transfers, and
 /// records every event.
 async fn agent(cfg: UaConfig) -> (UaStack, SocketAddr, Arc<Mutex<Vec<UaEvent>>>) {
+    agent_with(cfg, Box::new(|_, _| {})).await
+}
+
+/// [`agent`] with a hook for the test's own actions.
+async fn agent_with(cfg: UaConfig, hook: Hook) -> (UaStack, SocketAddr, Arc<Mutex<Vec<UaEvent>>>) {
     let stack = StackConfig {
         udp: vec!["127.0.0.1:0".parse().unwrap()],
         ..StackConfig::default()
@@ -111,6 +122,7 @@ async fn agent(cfg: UaConfig) -> (UaStack, SocketAddr, Arc<Mutex<Vec<UaEvent>>>)
     tokio::spawn(async move {
         let mut transferred = Vec::new();
         while let Some(e) = events.recv().await {
+            hook(&ua2, &e);
             match &e {
                 UaEvent::IncomingCall { call, .. } => {
                     let h = ua2.call_handle(*call);
@@ -299,4 +311,165 @@ async fn sipp_blind_transfer_to_a_second_sipp_with_notify() {
         .unwrap();
     assert!(out.success(), "target sipp failed: {out}");
     wait_for(&log, |e| matches!(e, UaEvent::TransferRequested { .. })).await;
+}
+
+#[tokio::test]
+async fn sipp_uac_invite_with_replaces_swaps_the_dialog() {
+    let (_ua, addr, log) = agent(cfg()).await;
+    finish(&mut sipp("uac_replaces.xml", free_port(), Some(addr), &[])).await;
+    wait_for(&log, |e| {
+        matches!(
+            e,
+            UaEvent::Terminated {
+                reason: EndReason::RemoteHangup { .. },
+                ..
+            }
+        )
+    })
+    .await;
+    let ev = events(&log);
+    let calls: Vec<_> = ev
+        .iter()
+        .filter_map(|e| match e {
+            UaEvent::IncomingCall { call, info } => Some((*call, info.replaces)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(calls.len(), 2, "{ev:?}");
+    assert_eq!(calls[0].1, None);
+    assert_eq!(
+        calls[1].1,
+        Some(calls[0].0),
+        "the second call replaces the first"
+    );
+    assert!(ev.iter().any(|e| matches!(
+        e,
+        UaEvent::Terminated { call, reason: EndReason::Replaced } if *call == calls[0].0
+    )));
+    assert_eq!(remote_hangups(&log), 1);
+}
+
+#[tokio::test]
+async fn sipp_uac_cancel_after_our_200_leaves_the_call_up() {
+    let (_ua, addr, log) = agent(cfg()).await;
+    finish(&mut sipp(
+        "uac_cancel_after_200.xml",
+        free_port(),
+        Some(addr),
+        &[],
+    ))
+    .await;
+    wait_for(&log, |e| matches!(e, UaEvent::Terminated { .. })).await;
+    let ev = events(&log);
+    assert!(
+        ev.iter().any(|e| matches!(e, UaEvent::Confirmed { .. })),
+        "{ev:?}"
+    );
+    assert_eq!(remote_hangups(&log), 1, "{ev:?}");
+}
+
+#[tokio::test]
+async fn sipp_uac_reinvite_glare_is_answered_491_and_our_retry_succeeds() {
+    let hold = Bytes::from_static(
+        b"v=0\r\no=- 7 9 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=sendonly\r\n",
+    );
+    let hook: Hook = Box::new(move |ua, e| {
+        if let UaEvent::Confirmed { call, .. } = e {
+            ua.call_handle(*call).reinvite(hold.clone()).unwrap();
+        }
+    });
+    let (_ua, addr, log) = agent_with(cfg(), hook).await;
+    finish(&mut sipp("uac_glare.xml", free_port(), Some(addr), &[])).await;
+    wait_for(&log, |e| matches!(e, UaEvent::Terminated { .. })).await;
+    let ev = events(&log);
+    assert!(
+        ev.iter().any(|e| matches!(e, UaEvent::MediaUpdate { .. })),
+        "the retried re-INVITE was answered: {ev:?}"
+    );
+    assert_eq!(remote_hangups(&log), 1);
+}
+
+/// Starts SIPp as UAS with `scen` and waits (bounded) until it has bound
+/// its UDP port.
+async fn sipp_uas(scen: &str) -> (tokio::process::Child, u16) {
+    let port = free_port();
+    let child = sipp(scen, port, None, &[]).spawn().unwrap();
+    let bound = timeout(Duration::from_secs(10), async {
+        while std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(bound.is_ok(), "sipp did not bind port {port}");
+    (child, port)
+}
+
+async fn sipp_uas_done(child: tokio::process::Child) {
+    let out = timeout(LIMIT, child.wait_with_output())
+        .await
+        .expect("sipp uas ends")
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "sipp uas failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn our_cancel_racing_sipp_200_is_followed_by_ack_and_bye() {
+    let hook: Hook = Box::new(|ua, e| {
+        if let UaEvent::Progress {
+            call, code: 180, ..
+        } = e
+        {
+            ua.call_handle(*call).hangup().unwrap();
+        }
+    });
+    let (ua, _addr, log) = agent_with(cfg(), hook).await;
+    let (child, port) = sipp_uas("uas_cancel_race.xml").await;
+    let call = ua
+        .call(&format!("sip:svc@127.0.0.1:{port}"), Some(answer_sdp()))
+        .unwrap();
+    sipp_uas_done(child).await;
+    wait_for(
+        &log,
+        |e| matches!(e, UaEvent::Terminated { call: c, .. } if *c == call.key()),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn we_call_a_sipp_100rel_uas_with_early_media() {
+    let hook: Hook = Box::new(|ua, e| {
+        if let UaEvent::Answered { call, .. } = e {
+            ua.call_handle(*call).hangup().unwrap();
+        }
+    });
+    let (ua, _addr, log) = agent_with(cfg(), hook).await;
+    let (child, port) = sipp_uas("uas_100rel.xml").await;
+    let call = ua
+        .call(&format!("sip:svc@127.0.0.1:{port}"), Some(answer_sdp()))
+        .unwrap();
+    sipp_uas_done(child).await;
+    wait_for(
+        &log,
+        |e| matches!(e, UaEvent::Terminated { call: c, .. } if *c == call.key()),
+    )
+    .await;
+    let ev = events(&log);
+    assert!(
+        ev.iter().any(|e| matches!(
+            e,
+            UaEvent::Progress {
+                code: 183,
+                sdp: Some(_),
+                ..
+            }
+        )),
+        "{ev:?}"
+    );
+    assert!(ev.iter().any(|e| matches!(e, UaEvent::Answered { .. })));
 }
