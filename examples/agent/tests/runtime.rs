@@ -258,3 +258,63 @@ async fn call_settings_delay_limit_and_transfer_off() {
     .await;
     assert!(reason.contains("RemoteHangup"), "{reason}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attended_transfer_connects_the_two_peers() {
+    let (a, mut ae) = start(cfg("alice", "", "\"rfc4733\"")).await;
+    let (b, mut be) = start(cfg("bob", "", "\"rfc4733\"")).await;
+    let (c, mut ce) = start(cfg("carol", "", "\"rfc4733\"")).await;
+    let to_bob = a.call(&uri("bob", &b)).await.unwrap();
+    wait(&mut ae, |e| {
+        matches!(e, AgentEvent::Established { call, .. } if *call == to_bob).then_some(())
+    })
+    .await;
+    let to_carol = a.call(&uri("carol", &c)).await.unwrap();
+    wait(&mut ae, |e| {
+        matches!(e, AgentEvent::Established { call, .. } if *call == to_carol).then_some(())
+    })
+    .await;
+    let carol_first = wait(&mut ce, |e| match e {
+        AgentEvent::Established { call, .. } => Some(*call),
+        _ => None,
+    })
+    .await;
+    a.transfer_attended(to_bob, to_carol).await.unwrap();
+    // Bob calls Carol with Replaces; Carol's call with Alice is replaced.
+    let bob_new = wait(&mut be, |e| match e {
+        AgentEvent::Transferred { new_call, .. } => Some(*new_call),
+        _ => None,
+    })
+    .await;
+    wait(&mut be, |e| {
+        matches!(e, AgentEvent::Established { call, .. } if *call == bob_new).then_some(())
+    })
+    .await;
+    let replaced = wait(&mut ce, |e| match e {
+        AgentEvent::Ended { call, reason, .. } if *call == carol_first => Some(reason.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(replaced.contains("Replaced"), "{replaced}");
+    // Alice sees the transfer succeed and is out of both calls (in any order).
+    let mut done = None;
+    let mut ended = std::collections::HashSet::new();
+    while done.is_none() || ended.len() < 2 {
+        wait(&mut ae, |e| match e {
+            AgentEvent::TransferProgress {
+                status, done: true, ..
+            } => {
+                done = Some(*status);
+                Some(())
+            }
+            AgentEvent::Ended { call, .. } => {
+                ended.insert(*call);
+                Some(())
+            }
+            _ => None,
+        })
+        .await;
+    }
+    assert_eq!(done, Some(200));
+    assert!(ended.contains(&to_bob) && ended.contains(&to_carol));
+}

@@ -401,6 +401,26 @@ impl Controller {
             .map_err(|e| CallError::Sip(e.to_string()))
     }
 
+    fn transfer_attended(&mut self, call: CallKey, consult: CallKey) -> Result<(), CallError> {
+        if !self.calls.contains_key(&call) {
+            return Err(CallError::UnknownCall);
+        }
+        let target = self
+            .calls
+            .get(&consult)
+            .map(|s| s.peer.remote.clone())
+            .ok_or(CallError::UnknownCall)?;
+        if self.cfg.call.transfer != crate::config::TransferMode::Both {
+            return Err(CallError::NotAllowed(
+                "attended transfers are off (call.transfer)".into(),
+            ));
+        }
+        // The consultation call passed the policy when it was placed or
+        // answered; the target is the same party.
+        self.with(|ua, ep, now| ua.transfer(ep, now, call, &target, Some(consult)))
+            .map_err(|e| CallError::Sip(e.to_string()))
+    }
+
     fn hold(&mut self, call: CallKey, hold: bool) -> Result<(), CallError> {
         let mode = self.cfg.call.hold;
         let state = self.calls.get_mut(&call).ok_or(CallError::UnknownCall)?;
@@ -446,6 +466,9 @@ impl Controller {
             }
             Command::Transfer(call, target, reply) => {
                 let _ = reply.send(self.transfer(call, &target));
+            }
+            Command::TransferAttended(call, consult, reply) => {
+                let _ = reply.send(self.transfer_attended(call, consult));
             }
             Command::SendDtmf(call, digit, reply) => {
                 let r = match self.calls.get(&call).and_then(|s| s.media.as_ref()) {

@@ -187,6 +187,7 @@ pub(crate) enum Command {
     Hangup(CallKey, oneshot::Sender<Result<(), CallError>>),
     Hold(CallKey, bool, oneshot::Sender<Result<(), CallError>>),
     Transfer(CallKey, String, oneshot::Sender<Result<(), CallError>>),
+    TransferAttended(CallKey, CallKey, oneshot::Sender<Result<(), CallError>>),
     SendDtmf(CallKey, char, oneshot::Sender<Result<(), CallError>>),
 }
 
@@ -305,6 +306,17 @@ impl Agent {
     pub async fn transfer(&self, call: CallKey, target: &str) -> Result<(), CallError> {
         let t = target.to_owned();
         self.ask(|r| Command::Transfer(call, t, r)).await
+    }
+
+    /// Attended transfer: connects the peer of `call` with the peer of
+    /// `consult` (REFER with Replaces, RFC 3891), both calls ours.
+    pub async fn transfer_attended(
+        &self,
+        call: CallKey,
+        consult: CallKey,
+    ) -> Result<(), CallError> {
+        self.ask(|r| Command::TransferAttended(call, consult, r))
+            .await
     }
 
     /// Sends a key press the configured way.
