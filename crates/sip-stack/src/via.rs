@@ -38,7 +38,7 @@ pub(crate) fn build_client(
     sent_by: &str,
     random: u64,
     id: u64,
-) -> String {
+) -> (String, (u16, u16)) {
     // "SIP/2.0/UDP " sent-by ";branch=" cookie, 16 + up to 16 digits, ";rport"
     let mut s = String::with_capacity(12 + sent_by.len() + 8 + 7 + 32 + 6);
     s.push_str("SIP/2.0/");
@@ -46,6 +46,7 @@ pub(crate) fn build_client(
     s.push(' ');
     s.push_str(sent_by);
     s.push_str(";branch=");
+    let start = s.len();
     s.push_str(MAGIC_COOKIE);
     let mut r = random;
     for _ in 0..CLIENT_RANDOM {
@@ -56,8 +57,13 @@ pub(crate) fn build_client(
     for i in (0..digits).rev() {
         s.push(HEX[((id >> (i * 4)) & 15) as usize] as char);
     }
+    let at = (clamp16(start), clamp16(s.len()));
     s.push_str(";rport");
-    s
+    (s, at)
+}
+
+fn clamp16(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
 }
 
 /// The transaction id a branch made by [`build_client`] carries.
@@ -92,6 +98,38 @@ pub(crate) fn split_first(value: &str) -> (&str, Option<&str>) {
         i += 1;
     }
     (value.trim(), None)
+}
+
+/// The `branch` parameter of one Via value (already validated), read
+/// from the text without parsing the whole value: parameters are split at
+/// `;` outside quoted strings and the first named `branch` wins.
+pub(crate) fn branch_param(via: &str) -> Option<&str> {
+    fn pick(param: &str) -> Option<&str> {
+        let (name, value) = param.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("branch")
+            .then(|| value.trim())
+    }
+    if !via.contains('"') {
+        return via.split(';').skip(1).find_map(pick);
+    }
+    let b = via.as_bytes();
+    let (mut quoted, mut i, mut start) = (false, 0, None);
+    while i <= b.len() {
+        match b.get(i) {
+            Some(b'\\') if quoted => i += 1,
+            Some(b'"') => quoted = !quoted,
+            Some(b';') | None if !quoted => {
+                if let Some(found) = start.and_then(|s| pick(&via[s..i])) {
+                    return Some(found);
+                }
+                start = Some(i + 1);
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 fn host_is(host: &Host<'_>, ip: IpAddr) -> bool {
@@ -191,13 +229,39 @@ pub(crate) fn stamp(msg: &mut Message, source: Source, force_rport: bool) -> Opt
     let value = msg.header_values(HeaderName::Via).next()?;
     let (first, rest) = split_first(value);
     let via = Via::parse(first).ok()?;
-    let (mut wants_rport, mut branch, mut seen_branch) = (false, None, false);
+    // One pass over the parameters: find branch and rport, and write the
+    // stamped value (the sent-protocol and sent-by as written, the
+    // parameters without received/rport) in case it is needed.
+    let params = via.params.as_str();
+    let head = if params.is_empty() {
+        first
+    } else {
+        first[..offset_in(first, params)].trim_end()
+    };
+    let mut new = String::with_capacity(value.len() + 40);
+    new.push_str(head);
+    let (mut wants_rport, mut branch, mut seen_branch, mut at) = (false, None, false, None);
     for (name, v) in via.params.iter() {
         if name.eq_ignore_ascii_case("rport") {
             wants_rport = true;
-        } else if !seen_branch && name.eq_ignore_ascii_case("branch") {
+            continue;
+        }
+        if name.eq_ignore_ascii_case("received") {
+            continue;
+        }
+        let is_branch = !seen_branch && name.eq_ignore_ascii_case("branch");
+        if is_branch {
             seen_branch = true;
             branch = v;
+        }
+        new.push(';');
+        new.push_str(name);
+        if let Some(v) = v {
+            new.push('=');
+            if is_branch {
+                at = Some((new.len(), new.len() + v.len()));
+            }
+            new.push_str(v);
         }
     }
     let needs_received = wants_rport || !host_is(&via.host, source.remote.ip());
@@ -219,31 +283,6 @@ pub(crate) fn stamp(msg: &mut Message, source: Source, force_rport: bool) -> Opt
     if !(needs_received || wants_rport) {
         let at = branch.map(|b| (offset_in(value, b), offset_in(value, b) + b.len()));
         return Some(top(at));
-    }
-    // The sent-protocol and sent-by as written, then the parameters
-    // without received/rport, then ours; the rest of the field stays.
-    let params = via.params.as_str();
-    let head = if params.is_empty() {
-        first
-    } else {
-        first[..offset_in(first, params)].trim_end()
-    };
-    let mut new = String::with_capacity(value.len() + 40);
-    new.push_str(head);
-    let mut at = None;
-    for (name, v) in via.params.iter() {
-        if name.eq_ignore_ascii_case("received") || name.eq_ignore_ascii_case("rport") {
-            continue;
-        }
-        new.push(';');
-        new.push_str(name);
-        if let Some(v) = v {
-            new.push('=');
-            if at.is_none() && branch.is_some_and(|b| std::ptr::eq(b, v)) {
-                at = Some((new.len(), new.len() + v.len()));
-            }
-            new.push_str(v);
-        }
     }
     if needs_received {
         new.push_str(";received=");
@@ -361,10 +400,35 @@ mod tests {
     }
 
     #[test]
+    fn branch_is_read_from_the_text() {
+        assert_eq!(
+            branch_param("SIP/2.0/UDP h:1;branch=z9hG4bKa;rport"),
+            Some("z9hG4bKa")
+        );
+        assert_eq!(
+            branch_param("SIP/2.0/UDP h ; BRANCH = z9hG4bKb"),
+            Some("z9hG4bKb")
+        );
+        assert_eq!(
+            branch_param("SIP/2.0/UDP h;x=\"a;branch=no\";branch=yes"),
+            Some("yes")
+        );
+        assert_eq!(branch_param("SIP/2.0/UDP h;rport;lr"), None);
+        assert_eq!(branch_param("SIP/2.0/UDP h;branch"), None);
+        for v in [
+            "SIP/2.0/TCP [::1]:5060;received=::1;branch=z9hG4bK-x",
+            "SIP/2.0/UDP h;branch=z9hG4bK1;branch=z9hG4bK2",
+        ] {
+            assert_eq!(branch_param(v), Via::parse(v).unwrap().branch());
+        }
+    }
+
+    #[test]
     fn client_branches_carry_the_id() {
         for id in [1u64, 15, 16, 0xdead_beef, u64::MAX >> 1] {
-            let v = build_client(TransportKind::Udp, "h:1", 0x0123_4567_89ab_cdef, id);
+            let (v, (s, e)) = build_client(TransportKind::Udp, "h:1", 0x0123_4567_89ab_cdef, id);
             let b = Via::parse(&v).unwrap().branch().unwrap().to_owned();
+            assert_eq!(&v[s as usize..e as usize], b);
             assert!(b.starts_with(MAGIC_COOKIE));
             assert_eq!(client_id(&b), Some(id), "{b}");
         }

@@ -8,8 +8,7 @@ use crate::transaction::{client, server, Kind, Rfc2543, ServerPart, State, Trans
 use crate::types::{Event, ServerKey, Source, TransportKind};
 use crate::via::{self, ResponseRoute};
 use bytes::Bytes;
-use heron_sip::headers::Via;
-use heron_sip::{HeaderName, Message, Method, ParseError, ParseErrorKind, TypedHeader};
+use heron_sip::{HeaderName, Message, Method, ParseError, ParseErrorKind};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -300,8 +299,8 @@ impl Endpoint {
         if more.is_some() || rest.is_some() {
             return None;
         }
-        let top = Via::parse(top).ok()?;
-        let branch = top.branch()?;
+        // `validate` checked the Via; only the branch is read here.
+        let branch = via::branch_param(top)?;
         let mut id = via::client_id(branch)?;
         let cseq = msg.cseq().ok()?;
         if cseq.method == "CANCEL" {

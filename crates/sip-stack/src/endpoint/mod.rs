@@ -295,7 +295,7 @@ impl Endpoint {
             let Some(listener) = self.core.listener_for(transport, target.addr) else {
                 return Err(Box::new((tx, TransportError::NoTransport(transport))));
             };
-            let via = via::build_client(transport, &listener.sent_by, random, tx.id);
+            let (via, branch_at) = via::build_client(transport, &listener.sent_by, random, tx.id);
             tx.route = Route {
                 transport,
                 local: listener.local,
@@ -309,6 +309,7 @@ impl Endpoint {
             c.request.remove_first(HeaderName::Via);
             c.request.prepend_header(HeaderName::Via, &via);
             c.via = via;
+            c.branch_at = branch_at;
             tx.wire = c.request.to_bytes();
             // §18.1.1: a request too large for UDP goes over TCP when the
             // target's transport was not pinned.
@@ -412,7 +413,7 @@ impl Endpoint {
         let ic = inv.client_part().ok_or(Error::UnknownTransaction)?;
         let mut msg = client::build_cancel(ic);
         msg.prepend_header(HeaderName::Via, &ic.via);
-        let via = ic.via.clone();
+        let (via, branch_at) = (ic.via.clone(), ic.branch_at);
         let mut tx = Transaction::client(
             id,
             Kind::ClientNonInvite,
@@ -422,6 +423,7 @@ impl Endpoint {
         );
         if let Some(c) = tx.client_mut() {
             c.via = via;
+            c.branch_at = branch_at;
             tx.wire = c.request.to_bytes();
         }
         client::start(&mut tx, &mut self.core, now)?;

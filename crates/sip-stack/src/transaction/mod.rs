@@ -63,6 +63,8 @@ pub(crate) struct ClientPart {
     pub(crate) request: Message,
     /// Our Via value.
     pub(crate) via: String,
+    /// Where the branch is in `via`.
+    pub(crate) branch_at: (u16, u16),
     /// INVITE: the ACK for a non-2xx final response.
     pub(crate) ack: Option<Bytes>,
     /// The key the user holds (stable across failover).
@@ -74,31 +76,11 @@ pub(crate) struct ClientPart {
 }
 
 impl ClientPart {
-    /// The branch of our Via (the text between `;branch=` and the next
-    /// `;`; our Via has no other parameter before it).
+    /// The branch of our Via.
     pub(crate) fn branch(&self) -> &str {
-        let v = self.via.as_str();
-        let Some(semi) = memchr_semicolon(v.as_bytes(), 0) else {
-            return "";
-        };
-        let start = if v[semi..].starts_with(";branch=") {
-            semi + ";branch=".len()
-        } else {
-            match v.find(";branch=") {
-                Some(i) => i + ";branch=".len(),
-                None => return "",
-            }
-        };
-        let end = memchr_semicolon(v.as_bytes(), start).unwrap_or(v.len());
-        v.get(start..end).unwrap_or("")
+        let (s, e) = self.branch_at;
+        self.via.get(s as usize..e as usize).unwrap_or("")
     }
-}
-
-fn memchr_semicolon(b: &[u8], from: usize) -> Option<usize> {
-    b.get(from..)?
-        .iter()
-        .position(|c| *c == b';')
-        .map(|i| i + from)
 }
 
 /// What only a server transaction needs.
@@ -191,6 +173,7 @@ impl Transaction {
         let part = ClientPart {
             request,
             via: String::new(),
+            branch_at: (0, 0),
             ack: None,
             user: id,
             targets: VecDeque::new(),
