@@ -346,3 +346,24 @@ async fn check_reports_our_address_as_kamailio_sees_it() {
     );
     assert!(!stdout.contains("pw-secret"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registers_again_after_the_pbx_restarts() {
+    let k = Kamailio::start(USERS).await;
+    let port = k.port;
+    // The shortest expiry the sheet allows: the refresh comes after 30 s.
+    let text = agent_toml(&k, "udp").replace("expires = 120", "expires = 60");
+    let (_agent, mut events) = echo_agent(agent_config(&text, &k.dir.0)).await;
+    let registered = |e: &AgentEvent| matches!(e, AgentEvent::Registered { .. }).then_some(());
+    assert!(wait_for(&mut events, 10, registered).await.is_some());
+    // The PBX crashes and comes back empty (Kamailio keeps bindings in
+    // memory only); the agent's next refresh re-creates the binding.
+    k.stop().await;
+    let k2 = Kamailio::start_on(port, USERS).await;
+    assert!(
+        wait_for(&mut events, 45, registered).await.is_some(),
+        "registered again after the restart: {:#?}",
+        k2.requests()
+    );
+    assert!(k2.requests().iter().any(|r| r.starts_with("REQ REGISTER")));
+}

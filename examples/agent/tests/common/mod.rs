@@ -191,9 +191,18 @@ request_route {{
 impl Kamailio {
     /// Starts it with `users` (name, password); waits until it listens.
     pub async fn start(users: &[(&str, &str)]) -> Kamailio {
+        Self::start_on(free_port(), users).await
+    }
+
+    /// Stops it (SIGKILL: a crash, as far as the agent can tell).
+    pub async fn stop(mut self) {
+        let _ = self._child.kill().await;
+    }
+
+    /// Starts it on `port` (UDP/TCP) and `port + 1` (TLS).
+    pub async fn start_on(port: u16, users: &[(&str, &str)]) -> Kamailio {
         let bin = require("kamailio", "kamailio kamailio-tls-modules");
         let dir = Scratch::new("kamailio");
-        let port = free_port();
         write_certs(&dir.0);
         std::fs::create_dir_all(dir.0.join("db")).unwrap();
         std::fs::write(
