@@ -365,5 +365,10 @@ async fn registers_again_after_the_pbx_restarts() {
         "registered again after the restart: {:#?}",
         k2.requests()
     );
-    assert!(k2.requests().iter().any(|r| r.starts_with("REQ REGISTER")));
+    let reqs = k2.requests();
+    assert!(
+        reqs.iter().any(|r| r.starts_with("REQ REGISTER")),
+        "{reqs:#?}\n{}",
+        std::fs::read_to_string(k2.dir.0.join("kamailio.log")).unwrap_or_default()
+    );
 }
