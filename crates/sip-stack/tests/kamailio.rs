@@ -58,6 +58,65 @@ struct Kamailio {
     _dir: PathBuf,
 }
 
+/// The processes whose parent is `pid` (Kamailio's workers), from /proc.
+fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/stat"))
+                .ok()
+                .and_then(|st| {
+                    // pid (comm) state ppid ...: comm may hold spaces.
+                    let rest = &st[st.rfind(')')? + 1..];
+                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(pid)
+        })
+        .collect()
+}
+
+fn signal(sig: &str, pids: &[u32]) {
+    if pids.is_empty() {
+        return;
+    }
+    let _ = std::process::Command::new("kill")
+        .arg(sig)
+        .args(pids.iter().map(u32::to_string))
+        .stderr(Stdio::null())
+        .status();
+}
+
+impl Drop for Kamailio {
+    /// Stops Kamailio and its worker processes: a SIGKILL of the main
+    /// process alone (what `kill_on_drop` sends) would leave the workers
+    /// running. SIGTERM to all, a bounded wait, then SIGKILL to whatever
+    /// is left.
+    fn drop(&mut self) {
+        let Some(pid) = self._child.id() else {
+            return;
+        };
+        let workers = children_of(pid);
+        signal("-TERM", &[pid]);
+        signal("-TERM", &workers);
+        for _ in 0..250 {
+            let main_done = !matches!(self._child.try_wait(), Ok(None));
+            let left: Vec<u32> = workers
+                .iter()
+                .copied()
+                .filter(|w| std::path::Path::new(&format!("/proc/{w}")).exists())
+                .collect();
+            if main_done && left.is_empty() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        signal("-KILL", &workers);
+    }
+}
+
 /// The TLS part of the configuration: listener, module and its settings
 /// file (written next to the configuration).
 fn tls_config(tls: Option<(u16, &str)>) -> String {

@@ -595,7 +595,7 @@ impl Endpoint {
         }
         tx.event(&mut self.core, Event::Terminated(tx.key()));
         self.reaped += 1;
-        if self.reaped >= 4096 {
+        if self.reaped >= 4096 || (self.txs.is_empty() && self.reaped >= 64) {
             self.reaped = 0;
             shrink_map(&mut self.txs);
             shrink_map(&mut self.server_by_branch);

@@ -6,6 +6,7 @@ use crate::core::Core;
 use crate::error::Error;
 use crate::timer::Timer;
 use crate::types::{Event, Source};
+use bytes::Bytes;
 use heron_sip::{Message, Method};
 use std::time::{Duration, Instant};
 
@@ -102,10 +103,18 @@ pub(crate) fn respond(
         }
         part.request = None;
     }
-    tx.wire = resp.to_bytes();
+    let wire = resp.to_bytes();
     tx.last_status = code;
     tx.timers.stop(Timer::Trying);
-    tx.send(core, tx.wire.clone());
+    tx.send(core, wire.clone());
+    // RFC 6026: in Accepted the user retransmits its 2xx and the
+    // transaction only absorbs INVITE retransmissions, so it keeps no
+    // copy; otherwise the bytes are all a retransmission needs.
+    tx.wire = if tx.kind == Kind::ServerInvite && (200..300).contains(&code) {
+        Bytes::new()
+    } else {
+        wire
+    };
     match tx.kind {
         Kind::ServerInvite if code < 200 => {}
         Kind::ServerInvite if code < 300 => {

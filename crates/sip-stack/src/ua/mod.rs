@@ -155,6 +155,8 @@ pub struct Ua {
     /// re-INVITEs whose 2xx was handled (later 2xx are retransmissions).
     pub(crate) acked_reinvites: HashSet<ClientKey>,
     next_id: u64,
+    /// Timer rounds since the tables were last checked for slack.
+    rounds: u32,
 }
 
 impl std::fmt::Debug for Ua {
@@ -184,6 +186,7 @@ impl Ua {
             notify_queue: Vec::new(),
             acked_reinvites: HashSet::new(),
             next_id: 1,
+            rounds: 0,
         }
     }
 
@@ -244,8 +247,40 @@ impl Ua {
         self.timer_refs.remove(&token);
     }
 
+    /// Gives back the memory a burst of calls left in the tables (they
+    /// keep their peak capacity otherwise).
+    fn compact(&mut self) {
+        fn map<K: std::hash::Hash + Eq, V>(m: &mut HashMap<K, V>) {
+            if m.capacity() > 1024 && m.len() * 8 < m.capacity() {
+                m.shrink_to(m.len() * 2);
+            }
+        }
+        map(&mut self.calls);
+        map(&mut self.dialogs);
+        map(&mut self.invite_servers);
+        map(&mut self.pending);
+        map(&mut self.timer_refs);
+        if self.acked_reinvites.capacity() > 1024
+            && self.acked_reinvites.len() * 8 < self.acked_reinvites.capacity()
+        {
+            self.acked_reinvites
+                .shrink_to(self.acked_reinvites.len() * 2);
+        }
+        if self.timers.capacity() > 4096 && self.timers.len() * 4 < self.timers.capacity() {
+            self.timers.shrink_to(self.timers.len() * 2);
+        }
+        if self.events.capacity() > 1024 && self.events.len() * 8 < self.events.capacity() {
+            self.events.shrink_to(self.events.len() * 2);
+        }
+    }
+
     /// Fires every timer due at `now`.
     pub fn handle_timeout(&mut self, ep: &mut Endpoint, now: Instant) {
+        self.rounds += 1;
+        if self.rounds >= 4096 {
+            self.rounds = 0;
+            self.compact();
+        }
         while let Some(Reverse((at, id))) = self.timers.peek().copied() {
             if at > now {
                 break;
