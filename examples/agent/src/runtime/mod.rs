@@ -4,7 +4,7 @@
 //! [`Agent::start`] binds the SIP sockets, registers (when configured) and
 //! runs one controller task that owns the user agent; [`Agent`] methods
 //! send it commands, [`AgentEvent`]s report what happened. Every outbound
-//! call and transfer passes the [`CallPolicy`](crate::policy::CallPolicy)
+//! call and transfer passes the [`CallPolicy`]
 //! before anything is sent; inbound requests from sources outside
 //! `policy.allowed_sources` are answered 403 before the user agent sees
 //! them, and calls over the cap get 486/503.
