@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the workspace needs for building and testing,
-# skipping the ones already present. Safe to run repeatedly.
+# Installs the Debian packages the workspace needs, skipping those already
+# present. `scripts/deps.sh build` installs what building needs (the demo);
+# with no argument, also what the tests start (SIPp, Kamailio, baresip, ...).
+# Safe to run repeatedly.
 set -euo pipefail
 
-packages=(
+build=(
   pkg-config cmake        # build helpers for -sys crates
-  libssl-dev openssl      # heron-rtp's OpenSSL DTLS backend and its interop tests
   libopus-dev             # heron-codecs: Opus through audiopus
+  libssl-dev              # heron-rtp's OpenSSL DTLS backend (RSA peers)
+)
+test=(
   libsrtp2-dev            # heron-rtp: dev-only libsrtp round-trip tests
+  openssl                 # DTLS interop tests against the openssl command
   sip-tester              # SIPp, interop tests
   kamailio                # the PBX's registrar/proxy in interop tests
   kamailio-tls-modules    # Kamailio over TLS
   baresip-core            # a real phone in the agent's end-to-end tests
 )
+
+packages=("${build[@]}")
+if [ "${1:-all}" != "build" ]; then
+  packages+=("${test[@]}")
+fi
 
 missing=()
 for p in "${packages[@]}"; do
