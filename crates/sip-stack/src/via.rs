@@ -4,6 +4,7 @@
 
 use crate::hash::digest;
 use crate::types::{Source, TransportKind};
+use bytes::{Bytes, BytesMut};
 use heron_sip::headers::Via;
 use heron_sip::{HeaderName, Host, Message, TypedHeader};
 use std::fmt::Write as _;
@@ -64,6 +65,22 @@ pub(crate) fn build_client(
 
 fn clamp16(n: usize) -> u16 {
     u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+/// `message` (a written request or response) with `Via: via` inserted as
+/// its first header, right after the start line.
+pub(crate) fn with_top_via(message: &[u8], via: &str) -> Bytes {
+    let at = message
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(message.len(), |i| i + 1);
+    let mut out = BytesMut::with_capacity(message.len() + via.len() + 7);
+    out.extend_from_slice(&message[..at]);
+    out.extend_from_slice(b"Via: ");
+    out.extend_from_slice(via.as_bytes());
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(&message[at..]);
+    out.freeze()
 }
 
 /// The transaction id a branch made by [`build_client`] carries.
@@ -305,7 +322,6 @@ pub(crate) fn stamp(msg: &mut Message, source: Source, force_rport: bool) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bytes::Bytes;
 
     fn req(via: &str) -> Message {
         let text = format!(
@@ -397,6 +413,16 @@ mod tests {
         )
         .unwrap();
         assert_ne!(r.sent_by, with_port.sent_by);
+    }
+
+    #[test]
+    fn top_via_goes_after_the_start_line() {
+        let mut m = Message::request(heron_sip::Method::Options, "sip:a@b");
+        m.append_header(HeaderName::CallId, "c");
+        let plain = m.to_bytes();
+        let wire = with_top_via(&plain, "SIP/2.0/UDP h:1;branch=z9hG4bKx");
+        m.prepend_header(HeaderName::Via, "SIP/2.0/UDP h:1;branch=z9hG4bKx");
+        assert_eq!(wire, m.to_bytes());
     }
 
     #[test]

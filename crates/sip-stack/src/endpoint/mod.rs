@@ -232,6 +232,8 @@ impl Endpoint {
         if !request.has(HeaderName::MaxForwards) {
             request.append_header(HeaderName::MaxForwards, "70");
         }
+        // Ours replaces a Via the caller put on top.
+        request.remove_first(HeaderName::Via);
         let first = match &self.outbound_proxy {
             Some(p) => {
                 targets = p[1..].iter().cloned().collect();
@@ -306,11 +308,12 @@ impl Endpoint {
             let Some(c) = tx.client_mut() else {
                 return Err(Box::new((tx, TransportError::NoTransport(transport))));
             };
-            c.request.remove_first(HeaderName::Via);
-            c.request.prepend_header(HeaderName::Via, &via);
+            // The request stays without our Via (a failover attempt gets
+            // another); the bytes get it as their first header.
+            let wire = via::with_top_via(&c.request.to_bytes(), &via);
             c.via = via;
             c.branch_at = branch_at;
-            tx.wire = c.request.to_bytes();
+            tx.wire = wire;
             // §18.1.1: a request too large for UDP goes over TCP when the
             // target's transport was not pinned.
             if transport == TransportKind::Udp
