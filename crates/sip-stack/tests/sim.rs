@@ -670,3 +670,32 @@ fn closed_connection_fails_pending_transaction() {
     assert!(got, "{:?}", sim.nodes[a].events);
     assert_eq!(sim.nodes[a].ep.transaction_count(), 0);
 }
+
+#[test]
+fn outbound_proxy_takes_every_request_even_without_targets() {
+    let mut sim = Sim::new(11);
+    let a = sim.add(EndpointConfig::default());
+    let proxy = sim.add(EndpointConfig::default());
+    let elsewhere = sim.add(EndpointConfig::default());
+    sim.nodes[proxy].tu = Some(answer_all(200));
+    let proxy_addr = sim.nodes[proxy].addr;
+    sim.nodes[a]
+        .ep
+        .set_outbound_proxy(Some(vec![udp(proxy_addr)]));
+    let now = sim.now;
+    let to = sim.nodes[elsewhere].addr;
+    let k1 = sim.nodes[a]
+        .ep
+        .send_request_to(now, request(Method::Options, to, "p1", 1), vec![])
+        .unwrap();
+    let k2 = sim.nodes[a]
+        .ep
+        .send_request(now, request(Method::Options, to, "p2", 1), udp(to))
+        .unwrap();
+    assert_ne!(k1, k2);
+    sim.run_for(secs(1));
+    assert_eq!(server_keys(&sim.nodes[proxy]).len(), 2);
+    assert!(server_keys(&sim.nodes[elsewhere]).is_empty());
+    assert_eq!(responses(&sim.nodes[a]).len(), 2);
+    assert_no_leak(&mut sim);
+}

@@ -213,7 +213,12 @@ impl Endpoint {
         targets: Vec<Target>,
     ) -> Result<ClientKey, Error> {
         let mut targets = VecDeque::from(targets);
-        let first = targets.pop_front().ok_or(Error::NoTargets)?;
+        // With an outbound proxy the targets given do not matter.
+        let first = match (targets.pop_front(), &self.outbound_proxy) {
+            (Some(t), _) => t,
+            (None, Some(p)) => p[0].clone(),
+            (None, None) => return Err(Error::NoTargets),
+        };
         self.start_client(now, request, first, targets)
     }
 
