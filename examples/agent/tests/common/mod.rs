@@ -106,6 +106,14 @@ pub struct Kamailio {
     pub dir: Scratch,
 }
 
+impl Drop for Kamailio {
+    /// `kill_on_drop` only reaches the main process; Kamailio's workers
+    /// share its process group, so the whole group is killed.
+    fn drop(&mut self) {
+        self.kill_group();
+    }
+}
+
 fn kamailio_cfg(port: u16, dir: &Path) -> String {
     let d = dir.display();
     format!(
@@ -201,7 +209,18 @@ impl Kamailio {
 
     /// Stops it (SIGKILL: a crash, as far as the agent can tell).
     pub async fn stop(mut self) {
-        let _ = self._child.kill().await;
+        self.kill_group();
+        let _ = self._child.wait().await;
+    }
+
+    /// Kills the main process and its workers (they share its group).
+    fn kill_group(&mut self) {
+        if let Some(pid) = self._child.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stderr(Stdio::null())
+                .status();
+        }
     }
 
     /// Starts it on `port` (UDP/TCP) and `port + 1` (TLS).
@@ -241,6 +260,8 @@ impl Kamailio {
             .arg(&dir.0)
             .stdout(Stdio::null())
             .stderr(Stdio::from(log))
+            // Its own process group, so dropping it stops the workers too.
+            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .expect("kamailio starts");
