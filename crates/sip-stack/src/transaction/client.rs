@@ -97,12 +97,7 @@ pub(crate) fn on_response(
                 }
                 tx.send(core, ack);
                 tx.state = State::Completed;
-                let d = if tx.reliable() {
-                    std::time::Duration::ZERO
-                } else {
-                    core.cfg.timers.d
-                };
-                tx.linger(core, Timer::D, now, d);
+                tx.linger(core, Timer::D, now, core.cfg.timers.d);
                 if code == 503 && has_more_targets(tx) {
                     return Next::Failover;
                 }
@@ -154,12 +149,7 @@ pub(crate) fn on_response(
             tx.timers.stop(Timer::E);
             tx.timers.stop(Timer::F);
             tx.state = State::Completed;
-            let k = if tx.reliable() {
-                std::time::Duration::ZERO
-            } else {
-                core.cfg.timers.t4
-            };
-            tx.linger(core, Timer::K, now, k);
+            tx.linger(core, Timer::K, now, core.cfg.timers.t4);
             if code == 503 && has_more_targets(tx) {
                 return Next::Failover;
             }

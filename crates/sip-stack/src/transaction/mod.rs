@@ -250,9 +250,21 @@ impl Transaction {
             .push(now, after, Owner::Transaction(self.id), timer);
     }
 
-    /// Arms a wait timer, or terminates at once when the wait is zero (the
-    /// reliable-transport case of Timers D, I, J, K).
-    pub(crate) fn linger(&mut self, core: &mut Core, timer: Timer, now: Instant, wait: Duration) {
+    /// Arms one of the wait timers D, I, J, K for `unreliable_wait`, or
+    /// terminates at once over a reliable transport, where RFC 3261 §17 sets
+    /// them to zero.
+    pub(crate) fn linger(
+        &mut self,
+        core: &mut Core,
+        timer: Timer,
+        now: Instant,
+        unreliable_wait: Duration,
+    ) {
+        let wait = if self.reliable() {
+            Duration::ZERO
+        } else {
+            unreliable_wait
+        };
         if wait.is_zero() {
             self.terminate();
         } else {

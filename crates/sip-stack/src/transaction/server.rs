@@ -8,7 +8,7 @@ use crate::timer::Timer;
 use crate::types::{Event, Source};
 use bytes::Bytes;
 use heron_sip::{Message, Method};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// A new server transaction: arms the 100 Trying timer for INVITE.
 pub(crate) fn start(tx: &mut Transaction, core: &mut Core, now: Instant) {
@@ -45,12 +45,7 @@ pub(crate) fn on_request(
             tx.timers.stop(Timer::G);
             tx.timers.stop(Timer::H);
             tx.state = State::Confirmed;
-            let i = if tx.reliable() {
-                Duration::ZERO
-            } else {
-                core.cfg.timers.t4
-            };
-            tx.linger(core, Timer::I, now, i);
+            tx.linger(core, Timer::I, now, core.cfg.timers.t4);
         }
         (Kind::ServerInvite, State::Accepted, true) => {
             core.events.push_back(Event::Ack {
@@ -134,12 +129,7 @@ pub(crate) fn respond(
         _ if code < 200 => tx.state = State::Proceeding,
         _ => {
             tx.state = State::Completed;
-            let j = if tx.reliable() {
-                Duration::ZERO
-            } else {
-                t.t1x64()
-            };
-            tx.linger(core, Timer::J, now, j);
+            tx.linger(core, Timer::J, now, t.t1x64());
         }
     }
     Ok(())
