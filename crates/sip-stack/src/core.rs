@@ -6,7 +6,8 @@ use crate::config::EndpointConfig;
 use crate::hash::FxMap;
 use crate::timer::{Deadlines, Owner, Timer, TimerQueue};
 use crate::types::{
-    ConnectionCommand, ConnectionId, Event, Transmit, TransportError, TransportKind,
+    ConnectionCommand, ConnectionId, Event, PeerCertificate, Transmit, TransportError,
+    TransportKind,
 };
 use bytes::Bytes;
 use heron_sip::StreamDecoder;
@@ -46,6 +47,8 @@ pub(crate) struct Connection {
     pub(crate) outbound: bool,
     pub(crate) decoder: StreamDecoder,
     pub(crate) timers: Deadlines,
+    /// The TLS peer's verified certificate, when it showed one.
+    pub(crate) peer: Option<Box<PeerCertificate>>,
 }
 
 pub(crate) struct Core {
@@ -151,6 +154,7 @@ impl Core {
                 outbound: true,
                 decoder: StreamDecoder::default(),
                 timers: Deadlines::default(),
+                peer: None,
             },
         );
         self.conn_by_remote.insert((transport, remote), id);

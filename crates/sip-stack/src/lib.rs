@@ -91,6 +91,6 @@ pub use endpoint::Endpoint;
 pub use error::Error;
 pub use transaction::{Kind as TransactionKind, State as TransactionState};
 pub use types::{
-    ClientKey, ConnectionCommand, ConnectionId, Event, ServerKey, Source, Target, TransactionKey,
-    Transmit, TransportError, TransportKind,
+    ClientKey, ConnectionCommand, ConnectionId, Event, PeerCertificate, ServerKey, Source, Target,
+    TransactionKey, Transmit, TransportError, TransportKind,
 };

@@ -123,6 +123,79 @@ impl fmt::Display for ConnectionId {
     }
 }
 
+/// The certificate a TLS peer presented, already verified by the TLS layer
+/// (against the configured CA, for client certificates on a listener that
+/// asks for them; against the trust anchors and the server name, for
+/// servers we connect to). Read it with
+/// [`Endpoint::peer_certificate`](crate::Endpoint::peer_certificate) for
+/// the connection a message came on ([`Source::connection`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct PeerCertificate {
+    /// The chain as presented, leaf first, each certificate in DER.
+    pub chain: Vec<Bytes>,
+    /// SHA-256 of the leaf certificate's DER.
+    pub sha256: [u8; 32],
+    /// The leaf's subject distinguished name (RFC 4514 text).
+    pub subject: String,
+    /// The leaf's subjectAltName dNSName entries.
+    pub dns_names: Vec<String>,
+    /// The leaf's subjectAltName URI entries (RFC 5922 puts SIP domain
+    /// identities here: `sip:example.com`).
+    pub uris: Vec<String>,
+}
+
+impl PeerCertificate {
+    /// The SHA-256 fingerprint as colon-separated upper-case hex, the form
+    /// of SDP's `a=fingerprint` and of `openssl x509 -fingerprint`.
+    pub fn fingerprint(&self) -> String {
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
+        let mut s = String::with_capacity(32 * 3);
+        for (i, b) in self.sha256.iter().enumerate() {
+            if i > 0 {
+                s.push(':');
+            }
+            s.push(HEX[usize::from(b >> 4)] as char);
+            s.push(HEX[usize::from(b & 15)] as char);
+        }
+        s
+    }
+
+    /// Whether the certificate names the SIP domain `domain` as RFC 5922
+    /// §7.1 reads it: when it has `sip:` URI entries, one of them must be
+    /// `sip:domain`; otherwise a dNSName entry must equal the domain
+    /// (ASCII case-insensitive, no wildcards, as §7.2 asks).
+    pub fn names_sip_domain(&self, domain: &str) -> bool {
+        let domain = domain.trim_end_matches('.');
+        let sip: Vec<&str> = self
+            .uris
+            .iter()
+            .filter_map(|u| {
+                u.get(..4)
+                    .filter(|p| p.eq_ignore_ascii_case("sip:"))
+                    .map(|_| &u[4..])
+            })
+            .collect();
+        if !sip.is_empty() {
+            return sip.iter().any(|d| d.eq_ignore_ascii_case(domain));
+        }
+        self.dns_names
+            .iter()
+            .any(|d| d.trim_end_matches('.').eq_ignore_ascii_case(domain))
+    }
+}
+
+impl fmt::Debug for PeerCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PeerCertificate")
+            .field("subject", &self.subject)
+            .field("dns_names", &self.dns_names)
+            .field("uris", &self.uris)
+            .field("sha256", &self.fingerprint())
+            .field("chain_len", &self.chain.len())
+            .finish()
+    }
+}
+
 /// Where a received message came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Source {
@@ -290,4 +363,33 @@ pub enum Event {
         /// Why, when it failed rather than closed normally.
         error: Option<TransportError>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cert(dns: &[&str], uris: &[&str]) -> PeerCertificate {
+        PeerCertificate {
+            chain: Vec::new(),
+            sha256: [0xab; 32],
+            subject: "CN=x".into(),
+            dns_names: dns.iter().map(|s| s.to_string()).collect(),
+            uris: uris.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn fingerprint_and_rfc5922_domain_rules() {
+        let c = cert(&["pbx.example.com"], &[]);
+        assert!(c.fingerprint().starts_with("AB:AB:"));
+        assert_eq!(c.fingerprint().len(), 32 * 3 - 1);
+        assert!(c.names_sip_domain("PBX.example.com."));
+        assert!(!c.names_sip_domain("example.com"));
+        // With sip: URIs present, dNSName no longer counts (§7.1).
+        let c = cert(&["pbx.example.com"], &["sip:example.com", "https://x"]);
+        assert!(c.names_sip_domain("example.com"));
+        assert!(!c.names_sip_domain("pbx.example.com"));
+        assert!(!cert(&["*.example.com"], &[]).names_sip_domain("a.example.com"));
+    }
 }

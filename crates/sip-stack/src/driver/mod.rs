@@ -21,6 +21,7 @@
 //! # Ok(()) }
 //! ```
 
+mod peer;
 mod stream;
 pub mod tls;
 
@@ -42,7 +43,7 @@ use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, Notify};
 use tokio::task::AbortHandle;
 
-pub use tls::{Identity, TlsConfig, TlsError, TlsVersion};
+pub use tls::{ClientAuth, Identity, TlsConfig, TlsError, TlsVersion};
 
 /// What to bind and how.
 #[derive(Debug, Clone, Default)]
@@ -238,6 +239,16 @@ impl Stack {
     /// [`Endpoint::send_stateless`].
     pub fn send_stateless(&self, request: Message, target: Target) -> Result<(), Error> {
         self.with_endpoint(|ep, now| ep.send_stateless(now, request, target))
+    }
+
+    /// The verified certificate of the TLS peer on `connection` (see
+    /// [`Endpoint::peer_certificate`]): the client certificate on a TLS
+    /// listener with [`ClientAuth`], the server's on connections we open.
+    pub fn peer_certificate(
+        &self,
+        connection: ConnectionId,
+    ) -> Option<crate::types::PeerCertificate> {
+        self.shared.ep().peer_certificate(connection).cloned()
     }
 
     /// Uses these targets (the resolved outbound proxy) for every request.

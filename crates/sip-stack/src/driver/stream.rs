@@ -1,8 +1,9 @@
 //! TCP and TLS connections: accepting, opening on the endpoint's command,
 //! one reader and one writer task per connection.
 
+use super::peer::from_chain;
 use super::{ConnHandle, Shared};
-use crate::types::{ConnectionId, TransportKind};
+use crate::types::{ConnectionId, PeerCertificate, TransportKind};
 use bytes::Bytes;
 use rustls::pki_types::ServerName;
 use std::net::SocketAddr;
@@ -30,23 +31,32 @@ pub(super) async fn accept_loop(shared: Arc<Shared>, kind: TransportKind, listen
         let _ = tcp.set_nodelay(true);
         let shared = shared.clone();
         tokio::spawn(async move {
-            let io: Box<dyn Io> = match kind {
+            let (io, peer): (Box<dyn Io>, _) = match kind {
                 TransportKind::Tls => {
                     let Some(cfg) = shared.tls_server.clone() else {
                         return;
                     };
                     match tokio_rustls::TlsAcceptor::from(cfg).accept(tcp).await {
-                        Ok(s) => Box::new(s),
+                        Ok(s) => {
+                            let peer = s.get_ref().1.peer_certificates().and_then(from_chain);
+                            (Box::new(s), peer)
+                        }
                         Err(e) => {
                             tracing::debug!(%remote, error = %e, "TLS accept failed");
                             return;
                         }
                     }
                 }
-                _ => Box::new(tcp),
+                _ => (Box::new(tcp), None),
             };
             let (tx, rx) = mpsc::unbounded_channel();
-            let id = shared.with(|ep, now| ep.connection_opened(now, kind, local, remote));
+            let id = shared.with(|ep, now| {
+                let id = ep.connection_opened(now, kind, local, remote);
+                if let Some(p) = peer {
+                    ep.set_peer_certificate(id, p);
+                }
+                id
+            });
             run(shared, id, io, tx, rx).await;
         });
     }
@@ -70,8 +80,13 @@ pub(super) fn open(
     );
     tokio::spawn(async move {
         match connect(&shared, kind, remote, server_name).await {
-            Ok(io) => {
-                shared.with(|ep, now| ep.connection_established(now, id));
+            Ok((io, peer)) => {
+                shared.with(|ep, now| {
+                    if let Some(p) = peer {
+                        ep.set_peer_certificate(id, p);
+                    }
+                    ep.connection_established(now, id)
+                });
                 run(shared, id, io, tx, rx).await;
             }
             Err(e) => {
@@ -88,13 +103,13 @@ async fn connect(
     kind: TransportKind,
     remote: SocketAddr,
     server_name: Option<String>,
-) -> Result<Box<dyn Io>, String> {
+) -> Result<(Box<dyn Io>, Option<PeerCertificate>), String> {
     let tcp = TcpStream::connect(remote)
         .await
         .map_err(|e| e.to_string())?;
     let _ = tcp.set_nodelay(true);
     if kind != TransportKind::Tls {
-        return Ok(Box::new(tcp));
+        return Ok((Box::new(tcp), None));
     }
     let cfg = shared
         .tls_client
@@ -108,7 +123,8 @@ async fn connect(
         .connect(name, tcp)
         .await
         .map_err(|e| format!("TLS handshake: {e}"))?;
-    Ok(Box::new(s))
+    let peer = s.get_ref().1.peer_certificates().and_then(from_chain);
+    Ok((Box::new(s), peer))
 }
 
 fn lock(

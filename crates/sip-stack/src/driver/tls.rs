@@ -1,9 +1,11 @@
 //! TLS settings for the driver (rustls with the ring provider): trust
 //! anchors (system roots or a configured CA), our certificate for mTLS or
-//! as a server, and the lowest protocol version.
+//! as a server, the lowest protocol version, and whether the listener asks
+//! clients for a certificate (mTLS server side) and which CA vouches for it.
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::server::WebPkiClientVerifier;
 use rustls::{ClientConfig, RootCertStore, ServerConfig};
 use std::fmt;
 use std::path::Path;
@@ -17,6 +19,22 @@ pub enum TlsVersion {
     Tls12,
     /// TLS 1.3 only.
     Tls13,
+}
+
+/// Whether a TLS listener asks connecting clients for a certificate
+/// (mutual TLS, server side).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientAuth {
+    /// Ask for none (plain server-authenticated TLS; the default).
+    #[default]
+    None,
+    /// Ask for one; a client without a certificate is still accepted, a
+    /// client whose certificate does not verify against the client CA is
+    /// refused.
+    Request,
+    /// Require one that verifies against the client CA; the handshake
+    /// fails without it.
+    Require,
 }
 
 /// A certificate chain and its private key.
@@ -70,6 +88,13 @@ pub enum TlsError {
     /// No trust anchors were found.
     #[error("no trusted root certificates")]
     NoRoots,
+    /// Client certificates are asked for but no CA is configured to check
+    /// them (`client_ca` or `ca`).
+    #[error("client_auth needs a CA to verify client certificates (client_ca or ca)")]
+    NoClientCa,
+    /// rustls refused the client-certificate verifier.
+    #[error("client certificate verifier: {0}")]
+    ClientVerifier(String),
 }
 
 /// TLS knobs (the onboarding sheet's TLS row).
@@ -82,6 +107,12 @@ pub struct TlsConfig {
     pub identity: Option<Identity>,
     /// The lowest version accepted.
     pub min_version: TlsVersion,
+    /// Whether the TLS listener asks clients for a certificate.
+    pub client_auth: ClientAuth,
+    /// The CAs client certificates must chain to; `None` uses `ca`. The
+    /// system roots are never used for this: anybody can get a
+    /// certificate from a public CA.
+    pub client_ca: Option<Vec<CertificateDer<'static>>>,
 }
 
 impl TlsConfig {
@@ -142,10 +173,33 @@ impl TlsConfig {
         let Some(id) = &self.identity else {
             return Ok(None);
         };
-        let cfg = ServerConfig::builder_with_provider(Self::provider())
-            .with_protocol_versions(self.versions())?
-            .with_no_client_auth()
-            .with_single_cert(id.certs.clone(), id.key.clone_key())?;
+        let builder = ServerConfig::builder_with_provider(Self::provider())
+            .with_protocol_versions(self.versions())?;
+        let builder = match self.client_auth {
+            ClientAuth::None => builder.with_no_client_auth(),
+            ClientAuth::Request | ClientAuth::Require => {
+                let cas = self
+                    .client_ca
+                    .as_ref()
+                    .or(self.ca.as_ref())
+                    .filter(|c| !c.is_empty())
+                    .ok_or(TlsError::NoClientCa)?;
+                let mut roots = RootCertStore::empty();
+                for c in cas {
+                    roots.add(c.clone())?;
+                }
+                let mut v =
+                    WebPkiClientVerifier::builder_with_provider(Arc::new(roots), Self::provider());
+                if self.client_auth == ClientAuth::Request {
+                    v = v.allow_unauthenticated();
+                }
+                let verifier = v
+                    .build()
+                    .map_err(|e| TlsError::ClientVerifier(e.to_string()))?;
+                builder.with_client_cert_verifier(verifier)
+            }
+        };
+        let cfg = builder.with_single_cert(id.certs.clone(), id.key.clone_key())?;
         Ok(Some(Arc::new(cfg)))
     }
 }

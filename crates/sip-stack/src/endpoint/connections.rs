@@ -6,8 +6,8 @@ use super::Endpoint;
 use crate::core::Connection;
 use crate::timer::Timer;
 use crate::types::{
-    ConnectionCommand, ConnectionId, Event, ServerKey, Source, Transmit, TransportError,
-    TransportKind,
+    ConnectionCommand, ConnectionId, Event, PeerCertificate, ServerKey, Source, Transmit,
+    TransportError, TransportKind,
 };
 use bytes::Bytes;
 use heron_sip::{StreamDecoder, StreamItem};
@@ -33,6 +33,7 @@ impl Endpoint {
                 outbound: false,
                 decoder: StreamDecoder::default(),
                 timers: Default::default(),
+                peer: None,
             },
         );
         self.core
@@ -40,6 +41,23 @@ impl Endpoint {
             .entry((transport, remote))
             .or_insert(id);
         ConnectionId(id)
+    }
+
+    /// Records the certificate the TLS peer on `id` presented and the TLS
+    /// layer verified (the driver calls this once the handshake is done,
+    /// before any bytes of the connection are handed in).
+    pub fn set_peer_certificate(&mut self, id: ConnectionId, cert: PeerCertificate) {
+        if let Some(c) = self.core.conns.get_mut(&id.0) {
+            c.peer = Some(Box::new(cert));
+        }
+    }
+
+    /// The verified certificate of the TLS peer on connection `id`: for a
+    /// request, look up [`Source::connection`]. `None` for TCP, for a
+    /// client that showed none (when the listener only requests one), and
+    /// once the connection has closed.
+    pub fn peer_certificate(&self, id: ConnectionId) -> Option<&PeerCertificate> {
+        self.core.conns.get(&id.0).and_then(|c| c.peer.as_deref())
     }
 
     /// A connection the endpoint asked for is up: keep-alives start.
