@@ -20,6 +20,11 @@ pub trait SrtpSink {
     fn install_keys(&mut self, keys: &SrtpKeys) -> Result<(), SessionError>;
     /// Removes the keys (a restarted handshake): media stops until new ones.
     fn clear_keys(&mut self);
+    /// Installs the keys of an RTCP-port association (DTLS-SRTP without
+    /// rtcp-mux, RFC 5764 §4.1): they protect RTCP only.
+    fn install_rtcp_keys(&mut self, keys: &SrtpKeys) -> Result<(), SessionError>;
+    /// Removes the RTCP-port association's keys: RTCP stops until new ones.
+    fn clear_rtcp_keys(&mut self);
     /// An RTP/RTCP datagram received once keys are installed.
     fn media(&mut self, now: Instant, src: SocketAddr, datagram: &mut [u8]) -> Handled;
 }
@@ -31,6 +36,12 @@ impl SrtpSink for MediaSession {
     fn clear_keys(&mut self) {
         self.clear_srtp_keys();
     }
+    fn install_rtcp_keys(&mut self, keys: &SrtpKeys) -> Result<(), SessionError> {
+        self.set_srtcp_keys(keys)
+    }
+    fn clear_rtcp_keys(&mut self) {
+        self.clear_srtcp_keys();
+    }
     fn media(&mut self, now: Instant, src: SocketAddr, datagram: &mut [u8]) -> Handled {
         self.handle_datagram(now, src, datagram)
     }
@@ -41,9 +52,27 @@ impl SrtpSink for () {
         Ok(())
     }
     fn clear_keys(&mut self) {}
+    fn install_rtcp_keys(&mut self, _: &SrtpKeys) -> Result<(), SessionError> {
+        Ok(())
+    }
+    fn clear_rtcp_keys(&mut self) {}
     fn media(&mut self, _: Instant, _: SocketAddr, datagram: &mut [u8]) -> Handled {
         Handled::Other(classify(datagram))
     }
+}
+
+/// The port an association runs on. With rtcp-mux there is one, on the
+/// RTP port; without, RTP and RTCP each have their own handshake and keys
+/// (RFC 5764 §4.1: one DTLS-SRTP session per pair of ports), with the same
+/// certificates, fingerprints and roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DtlsComponent {
+    /// The RTP port: its keys protect RTP, and RTCP too unless the session
+    /// has [`separate_rtcp_keys`](crate::session::SessionConfig::separate_rtcp_keys).
+    Rtp,
+    /// The RTCP port: its keys protect RTCP only; its datagrams leave from
+    /// the RTCP socket ([`Transmit::rtcp`]).
+    Rtcp,
 }
 
 /// Where the association stands.
@@ -88,6 +117,7 @@ pub struct DtlsStats {
 /// One call's DTLS-SRTP association; see the [module documentation](super).
 pub struct DtlsSrtp {
     cfg: DtlsConfig,
+    component: DtlsComponent,
     identity: DtlsIdentity,
     peer: SocketAddr,
     remote: Option<RemoteDtls>,
@@ -108,6 +138,7 @@ pub struct DtlsSrtp {
 impl std::fmt::Debug for DtlsSrtp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DtlsSrtp")
+            .field("component", &self.component)
             .field("state", &self.state)
             .field("peer", &self.peer)
             .field("role", &self.remote.as_ref().map(|r| r.role))
@@ -122,8 +153,28 @@ impl DtlsSrtp {
     /// go there; it follows the source of the peer's DTLS datagrams). It
     /// waits for [`set_remote`](Self::set_remote).
     pub fn new(config: DtlsConfig, identity: DtlsIdentity, peer: SocketAddr) -> Self {
+        Self::with_component(config, identity, peer, DtlsComponent::Rtp)
+    }
+
+    /// The RTCP port's association of a call without rtcp-mux (RFC 5764
+    /// §4.1): `peer_rtcp` is the peer's RTCP address. Give it the same
+    /// identity and [`RemoteDtls`] as the RTP port's; its keys go to
+    /// [`SrtpSink::install_rtcp_keys`], and the session needs
+    /// [`separate_rtcp_keys`](crate::session::SessionConfig::separate_rtcp_keys).
+    pub fn new_rtcp(config: DtlsConfig, identity: DtlsIdentity, peer_rtcp: SocketAddr) -> Self {
+        Self::with_component(config, identity, peer_rtcp, DtlsComponent::Rtcp)
+    }
+
+    /// An association on `component`'s port.
+    pub fn with_component(
+        config: DtlsConfig,
+        identity: DtlsIdentity,
+        peer: SocketAddr,
+        component: DtlsComponent,
+    ) -> Self {
         DtlsSrtp {
             cfg: config,
+            component,
             identity,
             peer,
             remote: None,
@@ -169,7 +220,10 @@ impl DtlsSrtp {
             return Ok(());
         };
         if self.state != DtlsState::AwaitingRemote {
-            sink.clear_keys();
+            match self.component {
+                DtlsComponent::Rtp => sink.clear_keys(),
+                DtlsComponent::Rtcp => sink.clear_rtcp_keys(),
+            }
         }
         self.backend = None;
         self.peer_fingerprint = None;
@@ -306,7 +360,8 @@ impl DtlsSrtp {
     }
 
     /// Copies the next DTLS datagram to send into `out` (datagrams longer
-    /// than `out` are dropped). It leaves from the RTP port.
+    /// than `out` are dropped). It leaves from this association's port
+    /// ([`Transmit::rtcp`] is set for [`DtlsComponent::Rtcp`]).
     pub fn poll_transmit(&mut self, out: &mut [u8]) -> Option<Transmit> {
         loop {
             let (dest, d) = self.outgoing.pop_front()?;
@@ -315,7 +370,7 @@ impl DtlsSrtp {
                 return Some(Transmit {
                     destination: dest,
                     len: d.len(),
-                    rtcp: false,
+                    rtcp: self.component == DtlsComponent::Rtcp,
                 });
             }
         }
@@ -324,6 +379,11 @@ impl DtlsSrtp {
     /// The next event.
     pub fn poll_event(&mut self) -> Option<DtlsEvent> {
         self.events.pop_front()
+    }
+
+    /// The port this association runs on.
+    pub fn component(&self) -> DtlsComponent {
+        self.component
     }
 
     /// Where the association stands.
@@ -450,7 +510,11 @@ impl DtlsSrtp {
             }
             None => return,
         };
-        if let Err(e) = sink.install_keys(&keys) {
+        let installed = match self.component {
+            DtlsComponent::Rtp => sink.install_keys(&keys),
+            DtlsComponent::Rtcp => sink.install_rtcp_keys(&keys),
+        };
+        if let Err(e) = installed {
             let e = match e {
                 SessionError::Srtp(e) => DtlsError::Srtp(e),
                 other => DtlsError::Config(other.to_string()),

@@ -35,9 +35,23 @@
 //!    removed until the new ones arrive); an unchanged one keeps the
 //!    association.
 //!
-//! Without rtcp-mux, the handshake runs on the RTP port and its keys protect
-//! RTCP too (feed the RTCP port's datagrams through the same
-//! [`DtlsSrtp::handle_datagram`]).
+//! # Without rtcp-mux
+//!
+//! RTP and RTCP on separate ports have a DTLS-SRTP session each (RFC 5764
+//! §4.1), with the same certificates, fingerprints and roles: set
+//! [`SessionConfig::separate_rtcp_keys`](crate::session::SessionConfig::separate_rtcp_keys),
+//! make a second association with [`DtlsSrtp::new_rtcp`] and the peer's
+//! RTCP address, give it the same [`RemoteDtls`], and feed it the RTCP
+//! socket's datagrams (and send what it yields from the RTCP socket:
+//! [`Transmit::rtcp`](crate::session::Transmit::rtcp) is set). The RTP
+//! port's keys then protect RTP only and the RTCP port's keys SRTCP; RTCP
+//! waits for its own handshake, RTP does not. A failure on the RTCP port
+//! is reported like any other ([`DtlsEvent::Failed`]); RTP keeps flowing
+//! and the caller decides whether the call goes on without RTCP.
+//!
+//! A peer may still run a single handshake and send RTCP to the RTCP port
+//! keyed from it (not what RFC 5764 describes): leave
+//! `separate_rtcp_keys` off and feed both ports to one association.
 //!
 //! # Backends
 //!
@@ -106,8 +120,10 @@ mod setup;
 mod tests;
 #[cfg(all(test, feature = "dtls-openssl"))]
 mod tests_openssl;
+#[cfg(test)]
+mod tests_rtcp;
 
-pub use endpoint::{DtlsSrtp, DtlsState, DtlsStats, RemoteUpdate, SrtpSink};
+pub use endpoint::{DtlsComponent, DtlsSrtp, DtlsState, DtlsStats, RemoteUpdate, SrtpSink};
 pub use fingerprint::{Fingerprint, FingerprintError, HashAlgorithm};
 pub use identity::DtlsIdentity;
 pub use setup::{DtlsRole, Setup};

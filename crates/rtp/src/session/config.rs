@@ -109,6 +109,14 @@ pub struct SessionConfig {
     pub direction: Direction,
     /// SRTP or plain RTP.
     pub security: MediaSecurity,
+    /// SRTCP has keys of its own, handed over by
+    /// [`MediaSession::set_srtcp_keys`](super::MediaSession::set_srtcp_keys):
+    /// DTLS-SRTP without rtcp-mux runs a second handshake on the RTCP port
+    /// and its exported keys protect RTCP (RFC 5764 §4.1). RTCP is neither
+    /// sent nor accepted until they arrive; RTP does not wait for them.
+    /// False (the default): the SRTP keys protect RTCP too (SDES, or
+    /// rtcp-mux).
+    pub separate_rtcp_keys: bool,
     /// Symmetric RTP behaviour.
     pub latching: Latching,
     /// Smallest RTCP report interval before randomisation (RFC 3550: 5 s).
@@ -138,6 +146,7 @@ impl SessionConfig {
             ptime: Duration::from_millis(20),
             direction: Direction::SendRecv,
             security: MediaSecurity::None,
+            separate_rtcp_keys: false,
             latching: Latching::default(),
             rtcp_interval: Duration::from_secs(5),
             cname: "heron".into(),

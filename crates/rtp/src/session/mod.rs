@@ -4,6 +4,7 @@
 //! feed it datagrams and the time, take datagrams and events out.
 
 mod config;
+mod rtcp;
 
 pub use config::{Direction, Latching, MediaSecurity, PayloadFormat, SessionConfig, SrtpKeys};
 
@@ -16,10 +17,9 @@ use rand_core::RngCore;
 use crate::demux::{classify, PacketKind};
 use crate::dtmf::{DtmfError, DtmfEvent, DtmfReceiver, DtmfSender};
 use crate::jitter::{JitterBuffer, JitterStats, Playout};
-use crate::rtcp::{ReportBlock, RtcpCompound, RtcpPacket, RtcpWriter, SenderInfo};
 use crate::rtp::{RtpHeader, RtpPacket};
 use crate::srtp::{SrtpContext, SrtpError, SrtpStats};
-use crate::stats::{ntp_middle32, round_trip_time, ReceiveStats};
+use crate::stats::ReceiveStats;
 
 /// A media session operation failed.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -163,6 +163,8 @@ pub struct MediaSession {
     marker_next: bool,
     tx_srtp: Option<SrtpContext>,
     rx_srtp: Option<SrtpContext>,
+    tx_srtcp: Option<SrtpContext>,
+    rx_srtcp: Option<SrtpContext>,
     keys_pending: bool,
     remote: SocketAddr,
     remote_rtcp: SocketAddr,
@@ -252,6 +254,8 @@ impl MediaSession {
             marker_next: true,
             tx_srtp,
             rx_srtp,
+            tx_srtcp: None,
+            rx_srtcp: None,
             keys_pending,
             remote,
             remote_rtcp,
@@ -300,12 +304,26 @@ impl MediaSession {
             s.jitter = src.stats.jitter();
         }
         s.srtp_rx = self.rx_srtp.as_ref().map(|c| c.stats()).unwrap_or_default();
+        if let Some(c) = self
+            .rx_srtcp
+            .as_ref()
+            .filter(|_| self.cfg.separate_rtcp_keys)
+        {
+            let r = c.stats();
+            s.srtp_rx.rtcp_unprotected += r.rtcp_unprotected;
+            s.srtp_rx.auth_failures += r.auth_failures;
+            s.srtp_rx.replays += r.replays;
+            s.srtp_rx.unknown_mki += r.unknown_mki;
+        }
         s.jitter_buffer = self.jitter.stats();
         s
     }
 
     /// Installs (or replaces) the SRTP keys, e.g. when DTLS-SRTP finishes or
-    /// an SDES re-offer re-keys. Media flows from the next packet on.
+    /// an SDES re-offer re-keys. Media flows from the next packet on. They
+    /// protect RTCP too unless
+    /// [`SessionConfig::separate_rtcp_keys`] is set (then see
+    /// [`set_srtcp_keys`](Self::set_srtcp_keys)).
     pub fn set_srtp_keys(&mut self, keys: &SrtpKeys) -> Result<(), SessionError> {
         let (t, r) = contexts(keys)?;
         self.tx_srtp = Some(t);
@@ -315,7 +333,9 @@ impl MediaSession {
     }
 
     /// Removes the SRTP keys (a DTLS-SRTP handshake restarts): nothing is
-    /// sent or accepted until [`set_srtp_keys`](Self::set_srtp_keys).
+    /// sent or accepted until [`set_srtp_keys`](Self::set_srtp_keys)
+    /// (RTCP with separate keys keeps its own, see
+    /// [`clear_srtcp_keys`](Self::clear_srtcp_keys)).
     pub fn clear_srtp_keys(&mut self) {
         self.tx_srtp = None;
         self.rx_srtp = None;
@@ -587,120 +607,9 @@ impl MediaSession {
         true
     }
 
-    fn handle_rtcp(&mut self, now: Instant, datagram: &mut [u8]) -> bool {
-        if self.keys_pending {
-            return false;
-        }
-        let len = match self.rx_srtp.as_mut() {
-            Some(rx) => match rx.unprotect_rtcp(datagram) {
-                Ok(n) => n,
-                Err(_) => return false,
-            },
-            None => datagram.len(),
-        };
-        if RtcpCompound::validate(&datagram[..len]).is_err() {
-            return false;
-        }
-        let arrival_ntp = self.ntp_at(now);
-        for p in RtcpCompound::new(&datagram[..len]).flatten() {
-            let blocks = match p {
-                RtcpPacket::SenderReport(sr) => {
-                    self.last_sr = Some((ntp_middle32(sr.info.ntp_timestamp), now));
-                    Some(sr.report_blocks())
-                }
-                RtcpPacket::ReceiverReport(rr) => Some(rr.report_blocks()),
-                RtcpPacket::Bye(b) => {
-                    for ssrc in b.ssrcs() {
-                        self.events.push_back(SessionEvent::Bye { ssrc });
-                    }
-                    None
-                }
-                _ => None,
-            };
-            for b in blocks.into_iter().flatten().filter(|b| b.ssrc == self.ssrc) {
-                let rtt = round_trip_time(arrival_ntp, &b);
-                if rtt.is_some() {
-                    self.stats.rtt = rtt;
-                }
-                self.events.push_back(SessionEvent::RemoteReport {
-                    fraction_lost: b.fraction_lost,
-                    cumulative_lost: b.cumulative_lost,
-                    jitter: b.jitter,
-                    rtt,
-                });
-            }
-        }
-        true
-    }
-
     /// The next frame for the decoder; call once per packet time.
     pub fn pull_frame(&mut self) -> Playout<'_> {
         self.jitter.pop()
-    }
-
-    fn report_block(&mut self, now: Instant) -> Option<ReportBlock> {
-        let (lsr, dlsr) = match self.last_sr {
-            Some((lsr, at)) => (
-                lsr,
-                (now.saturating_duration_since(at).as_nanos() * 65536 / 1_000_000_000) as u32,
-            ),
-            None => (0, 0),
-        };
-        let src = self.source.as_mut()?;
-        Some(src.stats.report_block(src.ssrc, lsr, dlsr))
-    }
-
-    fn send_rtcp(&mut self, now: Instant, bye: bool) {
-        if self.keys_pending {
-            return;
-        }
-        let mut buf = self.take_buf();
-        let block = self.report_block(now);
-        let blocks: &[ReportBlock] = match &block {
-            Some(b) => std::slice::from_ref(b),
-            None => &[],
-        };
-        let info = SenderInfo {
-            ntp_timestamp: self.ntp_at(now),
-            rtp_timestamp: self.timestamp,
-            packet_count: self.stats.packets_sent as u32,
-            octet_count: self.stats.octets_sent as u32,
-        };
-        let cname = std::mem::take(&mut self.cfg.cname);
-        let limit = buf.len() - 64;
-        let mut w = RtcpWriter::new(&mut buf[..limit]);
-        let r = if self.sent_since_report {
-            w.sender_report(self.ssrc, &info, blocks)
-        } else {
-            w.receiver_report(self.ssrc, blocks)
-        }
-        .and_then(|w| w.sdes_cname(self.ssrc, cname.as_bytes()))
-        .and_then(|w| {
-            if bye {
-                w.bye(&[self.ssrc], None)
-            } else {
-                Ok(w)
-            }
-        })
-        .map(|w| w.len());
-        self.cfg.cname = cname;
-        let Ok(mut len) = r else {
-            self.pool.push(buf);
-            return;
-        };
-        if let Some(tx) = self.tx_srtp.as_mut() {
-            match tx.protect_rtcp(&mut buf, len) {
-                Ok(l) => len = l,
-                Err(_) => {
-                    self.pool.push(buf);
-                    return;
-                }
-            }
-        }
-        self.sent_since_report = false;
-        let dest = self.remote_rtcp;
-        self.queue(dest, buf, len, true);
-        self.events.push_back(SessionEvent::Stats(self.stats()));
     }
 
     /// Runs the timers (RTCP reports, DTMF end detection).
