@@ -76,7 +76,7 @@ impl Ua {
         sdp: Bytes,
     ) -> Result<(), UaError> {
         let c = self.calls.get_mut(&id).ok_or(UaError::Unknown)?;
-        if c.offer_out.is_some() || c.offer_in.is_some() {
+        if c.offer_out.is_some() || c.offer_in.is_some() || c.held_pracks.iter().any(|h| h.offer) {
             return Err(UaError::State("an offer is already in progress"));
         }
         if method == Method::Invite && c.state != CallState::Confirmed {

@@ -16,7 +16,7 @@ use crate::types::{ClientKey, ServerKey, Target};
 use crate::ua::EndReason;
 use bytes::Bytes;
 use heron_sip::{HeaderName, Message};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 pub use timer::SessionTimer;
@@ -68,6 +68,27 @@ pub(crate) struct Reliable {
     pub(crate) offer: bool,
 }
 
+/// Outgoing: the peer's offer in a reliable provisional of one early
+/// dialog, when our INVITE carried none (RFC 3262 §5, RFC 6337 §2.2
+/// pattern 4), and our answer once the application gave it.
+#[derive(Debug, Clone)]
+pub(crate) struct EarlyOffer {
+    pub(crate) remote: Bytes,
+    pub(crate) local: Option<Bytes>,
+}
+
+/// Outgoing: a PRACK not sent yet because the reliable provisional it
+/// acknowledges carried an offer the application has not answered (or
+/// an earlier one of the same dialog is still waiting).
+#[derive(Debug, Clone)]
+pub(crate) struct HeldPrack {
+    pub(crate) tag: String,
+    pub(crate) rseq: u32,
+    pub(crate) invite_seq: u32,
+    /// This provisional carried the offer: the PRACK carries the answer.
+    pub(crate) offer: bool,
+}
+
 /// A REFER we received (RFC 3515).
 #[derive(Debug)]
 pub(crate) struct ReferIn {
@@ -114,6 +135,13 @@ pub(crate) struct Call {
     pub(crate) rseqs: HashMap<String, u32>,
     /// Outgoing: a 2xx with an offer waits for the application's answer.
     pub(crate) ack_pending: Option<u32>,
+    /// Outgoing: offers that came in reliable provisionals, by remote tag.
+    pub(crate) early_offers: HashMap<String, EarlyOffer>,
+    /// Outgoing: PRACKs held until the application answers an early offer.
+    pub(crate) held_pracks: VecDeque<HeldPrack>,
+    /// Incoming: our offer went in a reliable provisional (the INVITE had
+    /// none); the answer comes in the PRACK and the 2xx carries no SDP.
+    pub(crate) offer_in_1xx: bool,
     /// Digest state for challenged requests.
     pub(crate) digest: Option<heron_sip_auth::DigestClient>,
     pub(crate) answers: Vec<heron_sip_auth::Answer>,
@@ -170,6 +198,9 @@ impl Call {
             acks: HashMap::new(),
             rseqs: HashMap::new(),
             ack_pending: None,
+            early_offers: HashMap::new(),
+            held_pracks: VecDeque::new(),
+            offer_in_1xx: false,
             digest: None,
             answers: Vec::new(),
             auth_rounds: 0,

@@ -3,7 +3,7 @@
 //! authentication and the 422 retry.
 
 use super::timer::{min_se_of, uac_negotiated};
-use super::{lists, sdp_body, Call, CallState};
+use super::{lists, sdp_body, Call, CallState, EarlyOffer, HeldPrack};
 use crate::dialog::Dialog;
 use crate::endpoint::Endpoint;
 use crate::types::{ClientKey, Target};
@@ -225,9 +225,13 @@ impl Ua {
                     }
                 }
             }
-            let sdp = sdp_body(&resp);
+            let mut sdp = sdp_body(&resp);
             if sdp.is_some() && c.offer_in_invite {
                 c.remote_sdp = sdp.clone();
+            }
+            if c.early_offers.contains_key(&tag) {
+                // RFC 6337 §3.1.2: SDP after the early offer is ignored.
+                sdp = None;
             }
             let reliable = lists(&resp, HeaderName::Require, "100rel");
             let rseq = resp.get::<RSeq>().and_then(Result::ok).map(|r| r.0);
@@ -239,7 +243,40 @@ impl Ua {
                 } else {
                     c.rseqs.insert(tag.clone(), rseq);
                     let invite_seq = c.invite.cseq().map(|s| s.seq).unwrap_or(1);
-                    self.send_prack(ep, now, id, &tag, rseq, invite_seq);
+                    let held = HeldPrack {
+                        tag: tag.clone(),
+                        rseq,
+                        invite_seq,
+                        offer: false,
+                    };
+                    match sdp.clone() {
+                        // RFC 3262 §5: an offer in a reliable provisional;
+                        // its answer goes in the PRACK.
+                        Some(offer) if !c.offer_in_invite => {
+                            c.early_offers.insert(
+                                tag.clone(),
+                                EarlyOffer {
+                                    remote: offer.clone(),
+                                    local: None,
+                                },
+                            );
+                            c.held_pracks.push_back(HeldPrack {
+                                offer: true,
+                                ..held
+                            });
+                            self.events.push_back(UaEvent::EarlyOffer {
+                                call: CallKey(id),
+                                code,
+                                sdp: offer,
+                            });
+                            return;
+                        }
+                        // PRACKs go in RSeq order: wait behind a held one.
+                        _ if c.held_pracks.iter().any(|h| h.tag == tag) => {
+                            c.held_pracks.push_back(held);
+                        }
+                        _ => self.send_prack(ep, now, id, &tag, rseq, invite_seq, None),
+                    }
                 }
             }
             if fresh {
@@ -336,16 +373,44 @@ impl Ua {
         d.confirm_uac(&resp);
         c.dialog = Some(d);
         c.forks.clear();
+        // An offer/answer that happened in this early dialog (RFC 3262 §5)
+        // is the session's; PRACKs still held are moot after the 2xx.
+        let early = c.early_offers.remove(&tag);
+        c.early_offers.clear();
+        c.held_pracks.clear();
         c.peer_update = lists(&resp, HeaderName::Allow, "UPDATE");
         let cancelling = c.state == CallState::Cancelling;
         c.state = CallState::Confirmed;
         if self.cfg.session_timer.is_some() {
             c.session_timer = uac_negotiated(&resp);
         }
-        let sdp = sdp_body(&resp);
-        let offer_in_invite = c.offer_in_invite;
-        if offer_in_invite {
-            if sdp.is_some() {
+        let mut sdp = sdp_body(&resp);
+        // The ACK can go at once unless it must carry our answer.
+        let mut ack_now = c.offer_in_invite;
+        match early {
+            Some(EarlyOffer {
+                remote,
+                local: Some(local),
+            }) => {
+                // Negotiated in the early dialog; SDP in the 2xx is ignored.
+                c.remote_sdp = Some(remote);
+                c.local_sdp = Some(local);
+                sdp = None;
+                ack_now = true;
+            }
+            Some(EarlyOffer {
+                remote,
+                local: None,
+            }) => {
+                // The 2xx came before the application answered the early
+                // offer: the answer goes in the ACK instead.
+                sdp = Some(remote);
+            }
+            None => {}
+        }
+        let offer_in_invite = ack_now;
+        if ack_now {
+            if c.offer_in_invite && sdp.is_some() {
                 c.remote_sdp = sdp.clone();
             }
             self.send_ack(ep, now, id, invite_seq, None);
@@ -468,6 +533,53 @@ impl Ua {
         }
     }
 
+    /// Answers the offer of a [`UaEvent::EarlyOffer`]: the answer goes in
+    /// the PRACK for the reliable provisional that carried it (RFC 3262
+    /// §5), and the offer with this answer describe the early media. With
+    /// several early offers waiting (forks), the oldest is answered. If
+    /// the 2xx came first, the answer goes in the ACK instead (as
+    /// [`Ua::ack_answer`]).
+    pub fn prack_answer(
+        &mut self,
+        ep: &mut Endpoint,
+        now: Instant,
+        call: CallKey,
+        sdp: Bytes,
+    ) -> Result<(), UaError> {
+        let c = self.calls.get_mut(&call.0).ok_or(UaError::Unknown)?;
+        if c.ack_pending.is_some() {
+            return self.ack_answer(ep, now, call, sdp);
+        }
+        let i = c
+            .held_pracks
+            .iter()
+            .position(|h| h.offer)
+            .ok_or(UaError::State("no early offer waiting for an answer"))?;
+        let tag = c.held_pracks[i].tag.clone();
+        if let Some(e) = c.early_offers.get_mut(&tag) {
+            e.local = Some(sdp.clone());
+            if c.dialog.as_ref().is_some_and(|d| d.id.remote_tag == tag) {
+                c.remote_sdp = Some(e.remote.clone());
+                c.local_sdp = Some(sdp.clone());
+            }
+        }
+        // Send this dialog's held PRACKs in RSeq order: the offer's first
+        // (with the answer), then those of provisionals that followed it.
+        let mut send = Vec::new();
+        c.held_pracks.retain(|h| {
+            if h.tag == tag {
+                send.push(h.clone());
+            }
+            h.tag != tag
+        });
+        for h in send {
+            let body = h.offer.then(|| sdp.clone());
+            self.send_prack(ep, now, call.0, &h.tag, h.rseq, h.invite_seq, body);
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn send_prack(
         &mut self,
         ep: &mut Endpoint,
@@ -476,6 +588,7 @@ impl Ua {
         tag: &str,
         rseq: u32,
         invite_seq: u32,
+        sdp: Option<Bytes>,
     ) {
         let Some(c) = self.calls.get_mut(&id) else {
             return;
@@ -489,6 +602,9 @@ impl Ua {
         };
         let mut prack = d.request(Method::Prack);
         prack.append_header(HeaderName::RAck, &format!("{rseq} {invite_seq} INVITE"));
+        if let Some(b) = sdp {
+            prack.set_body(Some("application/sdp"), b);
+        }
         let hop = d.next_hop();
         let peer = c.peer.clone();
         let Some(target) = self.target_for(&hop, peer.as_ref()) else {

@@ -115,26 +115,52 @@ impl Ua {
         r
     }
 
-    /// Sends 180 Ringing, or 183 Session Progress with early media when
-    /// `sdp` is given; reliably (RFC 3262) when the caller supports it.
+    /// Whether provisional responses to this incoming call go reliably
+    /// (RFC 3262: the caller supports 100rel and [`PrackMode`] is not
+    /// off), so that [`Ua::ring`] may carry our offer when the INVITE had
+    /// none.
+    pub fn reliable_provisionals(&self, call: CallKey) -> bool {
+        self.calls.get(&call.0).is_some_and(|c| c.reliable)
+    }
+
+    /// Sends 180 Ringing, or 183 Session Progress when `sdp` is given;
+    /// reliably (RFC 3262) when the caller supports it.
+    ///
+    /// With an offer in the INVITE, `sdp` is the answer (early media).
+    /// Without one (delayed offer), `sdp` is our offer: it needs reliable
+    /// provisionals ([`Ua::reliable_provisionals`]; an error otherwise),
+    /// the peer's answer arrives in the PRACK as [`UaEvent::MediaUpdate`],
+    /// [`Ua::answer`]'s 200 waits for that PRACK and carries no SDP
+    /// (RFC 3262 §5, RFC 6337 §3.1.2), and later provisionals carry none.
     pub fn ring(
         &mut self,
         ep: &mut Endpoint,
         now: Instant,
         call: CallKey,
-        sdp: Option<Bytes>,
+        mut sdp: Option<Bytes>,
     ) -> Result<(), UaError> {
         let c = self.calls.get(&call.0).ok_or(UaError::Unknown)?;
         if c.state != CallState::Incoming {
             return Err(UaError::State("not an unanswered incoming call"));
         }
+        let mut offer = sdp.is_some() && !c.offer_in_invite;
+        if offer && c.offer_in_1xx {
+            // Our offer already went; one offer/answer per INVITE.
+            sdp = None;
+            offer = false;
+        }
+        if offer && !c.reliable {
+            return Err(UaError::State(
+                "an offer in a provisional response needs 100rel, which the caller does not support",
+            ));
+        }
         let code = if sdp.is_some() { 183 } else { 180 };
         let mut r = self.uas_response(ep, c, code);
-        let offer = sdp.is_some() && !c.offer_in_invite;
         if let Some(b) = sdp {
             r.set_body(Some("application/sdp"), b.clone());
             let c = self.calls.get_mut(&call.0).ok_or(UaError::Unknown)?;
             c.local_sdp = Some(b);
+            c.offer_in_1xx |= offer;
         }
         self.send_provisional(ep, now, call.0, r, offer)
     }
@@ -176,6 +202,8 @@ impl Ua {
 
     /// Answers an incoming call with 200 and our SDP (the answer, or the
     /// offer when the INVITE had none; the answer then comes in the ACK).
+    /// When our offer went in a reliable provisional ([`Ua::ring`]), the
+    /// 200 waits for its PRACK and carries no SDP: `sdp` is ignored.
     pub fn answer(
         &mut self,
         ep: &mut Endpoint,
@@ -195,7 +223,7 @@ impl Ua {
             }
         }
         let c = self.calls.get_mut(&call.0).ok_or(UaError::Unknown)?;
-        if let Some(b) = sdp {
+        if let Some(b) = sdp.filter(|_| !c.offer_in_1xx) {
             r.set_body(Some("application/sdp"), b.clone());
             c.local_sdp = Some(b);
         }

@@ -232,6 +232,17 @@ impl Call {
             .with(|u, ep, now| u.ack_answer(ep, now, self.key, sdp))
     }
 
+    /// [`Ua::prack_answer`]: the answer to a [`UaEvent::EarlyOffer`].
+    pub fn prack_answer(&self, sdp: Bytes) -> Result<(), UaError> {
+        self.ua
+            .with(|u, ep, now| u.prack_answer(ep, now, self.key, sdp))
+    }
+
+    /// [`Ua::reliable_provisionals`].
+    pub fn reliable_provisionals(&self) -> bool {
+        self.ua.with(|u, _, _| u.reliable_provisionals(self.key))
+    }
+
     /// [`Ua::send_dtmf`].
     pub fn send_dtmf(&self, digit: char, duration_ms: u32) -> Result<(), UaError> {
         self.ua

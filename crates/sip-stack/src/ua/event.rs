@@ -79,7 +79,9 @@ pub struct IncomingCall {
     /// History-Info entries in order.
     pub history: Vec<HistoryEntry>,
     /// The SDP offer, when the INVITE carried one (else the offer is
-    /// ours, in the 200, and the answer comes in the ACK).
+    /// ours: in the 200, with the answer in the ACK, or in a reliable
+    /// 18x through [`Ua::ring`](crate::ua::Ua::ring), with the answer in
+    /// the PRACK as [`UaEvent::MediaUpdate`]).
     pub offer: Option<Bytes>,
     /// The call this one replaces (RFC 3891), ended when it is answered.
     pub replaces: Option<CallKey>,
@@ -278,8 +280,25 @@ pub enum UaEvent {
         /// The early answer.
         sdp: Option<Bytes>,
     },
-    /// Our INVITE was answered. When we sent no offer, `sdp` is the
-    /// peer's offer: answer it with [`Ua::ack_answer`](crate::ua::Ua::ack_answer).
+    /// A reliable provisional response (RFC 3262) to our INVITE, which
+    /// carried no offer, brought the peer's offer (RFC 6337 §2.2, pattern
+    /// 4). Answer it with [`Ua::prack_answer`](crate::ua::Ua::prack_answer):
+    /// the answer goes in the PRACK. This offer and that answer govern
+    /// the early media and, unless an UPDATE or re-INVITE changes them,
+    /// the call after the 2xx (whose [`UaEvent::Answered`] then carries no
+    /// SDP). Reported instead of [`UaEvent::Progress`] for that response.
+    EarlyOffer {
+        /// The call.
+        call: CallKey,
+        /// 183, 180, ...
+        code: u16,
+        /// The peer's offer.
+        sdp: Bytes,
+    },
+    /// Our INVITE was answered. When we sent no offer and no
+    /// [`UaEvent::EarlyOffer`] was answered, `sdp` is the peer's offer:
+    /// answer it with [`Ua::ack_answer`](crate::ua::Ua::ack_answer). After
+    /// an answered early offer it is `None` (the session was negotiated).
     Answered {
         /// The call.
         call: CallKey,
