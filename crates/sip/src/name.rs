@@ -42,8 +42,18 @@ macro_rules! header_names {
 
             /// Looks up a name (full or compact, any case).
             pub fn from_name(name: &str) -> HeaderName {
+                // `from_bytes` relies on token characters (see `eq_name`).
+                if !crate::text::is_token(name) {
+                    return HeaderName::Other;
+                }
+                Self::from_bytes(name.as_bytes())
+            }
+
+            /// Looks up a name given as bytes (full or compact, any case);
+            /// the bytes must be token characters, as the parser ensures.
+            pub(crate) fn from_bytes(name: &[u8]) -> HeaderName {
                 if name.len() == 1 {
-                    let c = name.as_bytes()[0].to_ascii_lowercase() as char;
+                    let c = name[0].to_ascii_lowercase() as char;
                     $( if $compact == Some(c) { return HeaderName::$variant; } )*
                     return HeaderName::Other;
                 }
@@ -54,7 +64,7 @@ macro_rules! header_names {
                     return n;
                 }
                 let table = lookup_table();
-                for &candidate in &table[bucket(name.as_bytes())] {
+                for &candidate in &table[bucket(name)] {
                     if eq_name(candidate.as_str(), name) {
                         return candidate;
                     }
@@ -210,14 +220,14 @@ header_names! {
 /// The headers nearly every message carries, matched without a table
 /// lookup: on length and first letter, then one comparison.
 #[inline]
-fn common_name(name: &str) -> Option<HeaderName> {
-    let first = name.as_bytes()[0] | 0x20;
+fn common_name(name: &[u8]) -> Option<HeaderName> {
+    let first = name[0] | 0x20;
     let candidate = match (name.len(), first) {
         (3, b'v') => HeaderName::Via,
         (4, b'f') => HeaderName::From,
         (2, b't') => HeaderName::To,
         (7, b'c') => {
-            if name.as_bytes()[1] | 0x20 == b'a' {
+            if name[1] | 0x20 == b'a' {
                 HeaderName::CallId
             } else {
                 HeaderName::Contact
@@ -239,7 +249,7 @@ fn common_name(name: &str) -> Option<HeaderName> {
         (16, b'w') => HeaderName::WwwAuthenticate,
         (18, b'p') => HeaderName::ProxyAuthenticate,
         (19, b'p') => {
-            if name.as_bytes()[1] | 0x20 == b'r' {
+            if name[1] | 0x20 == b'r' {
                 HeaderName::ProxyAuthorization
             } else {
                 HeaderName::PAssertedIdentity
@@ -257,15 +267,35 @@ fn common_name(name: &str) -> Option<HeaderName> {
     eq_name(candidate.as_str(), name).then_some(candidate)
 }
 
-/// Case-insensitive comparison of a header name with a known name (whose
-/// bytes are letters or `-`): cheaper than the general ASCII folding.
+/// Case-insensitive comparison of a header name (token characters) with a
+/// known name (letters and `-`), eight bytes at a time. Setting bit 5 folds
+/// letter case; among token characters only letters of either case fold to
+/// a letter, and only `-` itself folds to `-`, so the comparison is exact.
 #[inline]
-fn eq_name(known: &str, name: &str) -> bool {
-    known.len() == name.len()
-        && known
-            .bytes()
-            .zip(name.bytes())
-            .all(|(k, n)| k == n || (k.is_ascii_alphabetic() && k | 0x20 == n | 0x20))
+fn eq_name(known: &str, name: &[u8]) -> bool {
+    const FOLD: u64 = 0x2020_2020_2020_2020;
+    let k = known.as_bytes();
+    if k.len() != name.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i + 8 <= k.len() {
+        if word(k, i) | FOLD != word(name, i) | FOLD {
+            return false;
+        }
+        i += 8;
+    }
+    k[i..]
+        .iter()
+        .zip(&name[i..])
+        .all(|(a, b)| a | 0x20 == b | 0x20)
+}
+
+#[inline(always)]
+fn word(b: &[u8], i: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[i..i + 8]);
+    u64::from_le_bytes(a)
 }
 
 const BUCKETS: usize = 128;

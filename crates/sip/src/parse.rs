@@ -44,8 +44,6 @@ pub enum Framing {
 
 /// Where the header section ends, found by [`find_head_end`].
 pub(crate) struct HeadEnd {
-    /// Bytes of leading CRLFs skipped before the start line.
-    pub(crate) skip: usize,
     /// Offset just past the empty line.
     pub(crate) end: usize,
 }
@@ -58,20 +56,12 @@ pub(crate) fn find_head_end(buf: &[u8]) -> Option<HeadEnd> {
         skip += 1;
     }
     let mut pos = skip;
-    while let Some(nl) = memchr::memchr(b'\n', &buf[pos..]) {
+    while let Some(nl) = crate::text::find_in(&buf[pos..], b'\n') {
         let next = pos + nl + 1;
         match buf.get(next) {
-            Some(b'\n') => {
-                return Some(HeadEnd {
-                    skip,
-                    end: next + 1,
-                })
-            }
+            Some(b'\n') => return Some(HeadEnd { end: next + 1 }),
             Some(b'\r') if buf.get(next + 1) == Some(&b'\n') => {
-                return Some(HeadEnd {
-                    skip,
-                    end: next + 2,
-                })
+                return Some(HeadEnd { end: next + 2 })
             }
             _ => pos = next,
         }
@@ -81,17 +71,6 @@ pub(crate) fn find_head_end(buf: &[u8]) -> Option<HeadEnd> {
 
 fn err(kind: ParseErrorKind, at: usize) -> ParseError {
     ParseError::new(kind, at)
-}
-
-/// Length of a line terminator starting at `i` (2 for CRLF, 1 for LF).
-fn line_end(b: &[u8], from: usize) -> Option<(usize, usize)> {
-    let nl = memchr::memchr(b'\n', &b[from..])? + from;
-    let content_end = if nl > from && b[nl - 1] == b'\r' {
-        nl - 1
-    } else {
-        nl
-    };
-    Some((content_end, nl + 1))
 }
 
 fn parse_version(v: &str) -> Option<(u8, u8)> {
@@ -115,36 +94,9 @@ impl Message {
         framing: Framing,
         limits: &Limits,
     ) -> Result<Message, ParseError> {
-        let he = match find_head_end(&buf) {
-            Some(he) => he,
-            None if buf.iter().all(|b| *b == b'\r' || *b == b'\n') => {
-                return Err(err(ParseErrorKind::Empty, 0))
-            }
-            None => {
-                if buf.len() > limits.max_header_bytes {
-                    return Err(err(
-                        ParseErrorKind::TooLarge {
-                            what: "header section",
-                            limit: limits.max_header_bytes,
-                        },
-                        limits.max_header_bytes,
-                    ));
-                }
-                return Err(err(ParseErrorKind::UnterminatedHeaders, buf.len()));
-            }
-        };
-        if he.end > limits.max_header_bytes {
-            return Err(err(
-                ParseErrorKind::TooLarge {
-                    what: "header section",
-                    limit: limits.max_header_bytes,
-                },
-                limits.max_header_bytes,
-            ));
-        }
-        let mut msg = parse_head(&buf, &he, limits)?;
+        let (mut msg, end) = parse_head(&buf, limits)?;
         let declared = content_length(&msg)?;
-        let available = buf.len() - he.end;
+        let available = buf.len() - end;
         let body_len = match (declared, framing) {
             (Some(n), _) if n > limits.max_body_bytes => {
                 return Err(err(
@@ -152,7 +104,7 @@ impl Message {
                         what: "body",
                         limit: limits.max_body_bytes,
                     },
-                    he.end,
+                    end,
                 ))
             }
             (Some(n), _) if n > available => {
@@ -161,16 +113,14 @@ impl Message {
                         declared: n,
                         available,
                     },
-                    he.end,
+                    end,
                 ))
             }
             (Some(n), _) => n,
             (None, Framing::Datagram) => available.min(limits.max_body_bytes),
-            (None, Framing::Stream) => {
-                return Err(err(ParseErrorKind::MissingContentLength, he.end))
-            }
+            (None, Framing::Stream) => return Err(err(ParseErrorKind::MissingContentLength, end)),
         };
-        msg.body = buf.slice(he.end..he.end + body_len);
+        msg.body = buf.slice(end..end + body_len);
         Ok(msg)
     }
 
@@ -215,41 +165,93 @@ fn content_length(msg: &Message) -> Result<Option<usize>, ParseError> {
     Ok(found)
 }
 
-fn parse_head(buf: &Bytes, he: &HeadEnd, limits: &Limits) -> Result<Message, ParseError> {
-    let head = ByteString::try_from(buf.slice(..he.end)).map_err(|_| {
-        let bad = std::str::from_utf8(&buf[..he.end])
-            .err()
-            .map_or(0, |e| e.valid_up_to());
-        err(ParseErrorKind::NotUtf8, bad)
-    })?;
-    let s: &str = &head;
-    let b = s.as_bytes();
+/// The lines of a header section, found by one vector scan for LF over
+/// the buffer rather than a search started afresh for every line.
+struct Lines<'b> {
+    b: &'b [u8],
+    newlines: memchr::Memchr<'b>,
+    base: usize,
+}
 
-    // Start line.
-    let (sl_end, mut pos) =
-        line_end(b, he.skip).ok_or(err(ParseErrorKind::UnterminatedHeaders, he.skip))?;
-    let start_line = &s[he.skip..sl_end];
-    let (start, version) = parse_start_line(start_line, he.skip)?;
-    let start_raw = Some((he.skip as u32, pos as u32));
+impl Lines<'_> {
+    /// The line starting at `from` (which must not be before the end of
+    /// the previous line): its content end without CR, and the offset of the
+    /// next line.
+    #[inline]
+    fn next_from(&mut self, from: usize) -> Option<(usize, usize)> {
+        let nl = loop {
+            let nl = self.newlines.next()? + self.base;
+            if nl >= from {
+                break nl;
+            }
+        };
+        let content_end = if nl > from && self.b[nl - 1] == b'\r' {
+            nl - 1
+        } else {
+            nl
+        };
+        Some((content_end, nl + 1))
+    }
+}
+
+/// The error for a buffer whose header section never ends.
+fn unterminated(buf: &[u8], limits: &Limits) -> ParseError {
+    if buf.iter().all(|b| *b == b'\r' || *b == b'\n') {
+        return err(ParseErrorKind::Empty, 0);
+    }
+    if buf.len() > limits.max_header_bytes {
+        return too_large_head(limits);
+    }
+    err(ParseErrorKind::UnterminatedHeaders, buf.len())
+}
+
+fn too_large_head(limits: &Limits) -> ParseError {
+    err(
+        ParseErrorKind::TooLarge {
+            what: "header section",
+            limit: limits.max_header_bytes,
+        },
+        limits.max_header_bytes,
+    )
+}
+
+/// Splits the header section into fields in one pass over the lines (the
+/// end of the section is found on the way, not by a separate scan), then
+/// checks it is UTF-8 and reads the start line. Returns the message
+/// without its body and the offset just past the empty line.
+fn parse_head(buf: &Bytes, limits: &Limits) -> Result<(Message, usize), ParseError> {
+    let b: &[u8] = buf;
+    let mut skip = 0;
+    while skip < b.len() && (b[skip] == b'\r' || b[skip] == b'\n') {
+        skip += 1;
+    }
+    let mut lines = Lines {
+        b,
+        newlines: memchr::memchr_iter(b'\n', &b[skip..]),
+        base: skip,
+    };
+    let Some((sl_end, mut pos)) = lines.next_from(skip) else {
+        return Err(unterminated(b, limits));
+    };
+    let sl_next = pos;
+    // The start line is read before the headers so its errors come first;
+    // the rest of the section is checked for UTF-8 once its end is known.
+    let line = std::str::from_utf8(&b[skip..sl_end])
+        .map_err(|e| err(ParseErrorKind::NotUtf8, skip + e.valid_up_to()))?;
+    let (start, version) = parse_start_line(line, skip)?;
 
     // Header lines; `pos` is at the start of a line.
     let mut fields: Vec<Field> = Vec::with_capacity(24);
-    loop {
-        let (content_end, next) =
-            line_end(b, pos).ok_or(err(ParseErrorKind::UnterminatedHeaders, pos))?;
+    let (end_raw, end) = loop {
+        let Some((content_end, next)) = lines.next_from(pos) else {
+            return Err(unterminated(b, limits));
+        };
+        if next > limits.max_header_bytes {
+            return Err(too_large_head(limits));
+        }
         if content_end == pos {
             // The empty line.
-            let end_raw = Some((pos as u32, next as u32));
-            return Ok(Message {
-                head: head.clone(),
-                start,
-                start_raw,
-                version,
-                fields,
-                end_raw,
-                body: Bytes::new(),
-                auto_length: false,
-            });
+            break ((pos as u32, next as u32), next);
         }
         if b[pos] == b' ' || b[pos] == b'\t' {
             return Err(err(
@@ -262,15 +264,16 @@ fn parse_head(buf: &Bytes, he: &HeadEnd, limits: &Limits) -> Result<Message, Par
         let mut value_end = content_end;
         let mut after = next;
         while after < b.len() && (b[after] == b' ' || b[after] == b'\t') {
-            let (ce, nx) =
-                line_end(b, after).ok_or(err(ParseErrorKind::UnterminatedHeaders, after))?;
+            let Some((ce, nx)) = lines.next_from(after) else {
+                return Err(unterminated(b, limits));
+            };
             value_end = ce;
             after = nx;
         }
-        let name_end = b[pos..value_end]
-            .iter()
-            .position(|c| !is_token_char(*c))
-            .map_or(value_end, |i| pos + i);
+        let mut name_end = pos;
+        while name_end < value_end && is_token_char(b[name_end]) {
+            name_end += 1;
+        }
         if name_end == pos {
             return Err(err(ParseErrorKind::HeaderLine("invalid header name"), pos));
         }
@@ -301,15 +304,34 @@ fn parse_head(buf: &Bytes, he: &HeadEnd, limits: &Limits) -> Result<Message, Par
                 pos,
             ));
         }
-        let name = HeaderName::from_name(&s[pos..name_end]);
         fields.push(Field {
-            name,
+            name: HeaderName::from_bytes(&b[pos..name_end]),
             name_text: Text::Span(pos as u32, name_end as u32),
             value: Text::Span(vs as u32, ve as u32),
             raw: Some((line_start as u32, after as u32)),
         });
         pos = after;
-    }
+    };
+
+    let head = ByteString::try_from(buf.slice(..end)).map_err(|_| {
+        let bad = std::str::from_utf8(&buf[..end])
+            .err()
+            .map_or(0, |e| e.valid_up_to());
+        err(ParseErrorKind::NotUtf8, bad)
+    })?;
+    Ok((
+        Message {
+            head,
+            start,
+            start_raw: Some((skip as u32, sl_next as u32)),
+            version,
+            fields,
+            end_raw: Some(end_raw),
+            body: Bytes::new(),
+            auto_length: false,
+        },
+        end,
+    ))
 }
 
 fn parse_start_line(line: &str, at: usize) -> Result<(Start, (u8, u8)), ParseError> {

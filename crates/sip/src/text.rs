@@ -38,7 +38,73 @@ pub(crate) fn is_word_char(b: u8) -> bool {
 /// The first position of byte `b` in `s`.
 #[inline]
 pub(crate) fn find_byte(s: &str, b: u8) -> Option<usize> {
-    memchr::memchr(b, s.as_bytes())
+    find_in(s.as_bytes(), b)
+}
+
+const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Marks (high bit) the bytes of `w` that are zero. Bits above the first
+/// marked byte may be wrong, so only the lowest mark is meaningful.
+#[inline(always)]
+fn zero_bytes(w: u64) -> u64 {
+    w.wrapping_sub(LOW_BITS) & !w & HIGH_BITS
+}
+
+/// Eight bytes of `b` from `i` as a little-endian word.
+#[inline(always)]
+fn word_at(b: &[u8], i: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[i..i + 8]);
+    u64::from_le_bytes(a)
+}
+
+/// Short haystacks dominate SIP header values; a word-at-a-time scan beats
+/// the call and dispatch cost of the vector search below this length.
+const SHORT: usize = 64;
+
+/// The first position of `needle` in `b`.
+#[inline]
+pub(crate) fn find_in(b: &[u8], needle: u8) -> Option<usize> {
+    if b.len() >= SHORT {
+        return memchr::memchr(needle, b);
+    }
+    let rep = LOW_BITS.wrapping_mul(u64::from(needle));
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let z = zero_bytes(word_at(b, i) ^ rep);
+        if z != 0 {
+            return Some(i + (z.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b[i..].iter().position(|&c| c == needle).map(|p| i + p)
+}
+
+/// The first position of any of three bytes in `b`.
+#[inline]
+pub(crate) fn find_any3(b: &[u8], n1: u8, n2: u8, n3: u8) -> Option<usize> {
+    if b.len() >= SHORT {
+        return memchr::memchr3(n1, n2, n3, b);
+    }
+    let (r1, r2, r3) = (
+        LOW_BITS.wrapping_mul(u64::from(n1)),
+        LOW_BITS.wrapping_mul(u64::from(n2)),
+        LOW_BITS.wrapping_mul(u64::from(n3)),
+    );
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let w = word_at(b, i);
+        let z = zero_bytes(w ^ r1) | zero_bytes(w ^ r2) | zero_bytes(w ^ r3);
+        if z != 0 {
+            return Some(i + (z.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b[i..]
+        .iter()
+        .position(|&c| c == n1 || c == n2 || c == n3)
+        .map(|p| i + p)
 }
 
 /// Whether `s` is a non-empty token.
@@ -87,7 +153,7 @@ pub(crate) fn quoted_len(s: &str) -> Option<usize> {
         return None;
     }
     let mut i = 1;
-    while let Some(r) = memchr::memchr2(b'"', b'\\', &b[i..]) {
+    while let Some(r) = find_any3(&b[i..], b'"', b'\\', b'"') {
         i += r;
         if b[i] == b'"' {
             return Some(i + 1);
@@ -136,11 +202,11 @@ pub(crate) fn write_quoted(out: &mut dyn std::fmt::Write, s: &str) -> std::fmt::
 pub(crate) fn find_unquoted(s: &str, sep: u8) -> Result<Option<usize>, ()> {
     let b = s.as_bytes();
     let mut i = 0;
-    while let Some(r) = memchr::memchr3(sep, b'"', b'<', &b[i..]) {
+    while let Some(r) = find_any3(&b[i..], sep, b'"', b'<') {
         i += r;
         match b[i] {
             b'"' => i += quoted_len(&s[i..]).ok_or(())?,
-            b'<' if sep != b'<' => match memchr::memchr(b'>', &b[i..]) {
+            b'<' if sep != b'<' => match find_in(&b[i..], b'>') {
                 Some(r) => i += r + 1,
                 // An unclosed bracket hides the rest of the value.
                 None => return Ok(None),

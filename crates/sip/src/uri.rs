@@ -262,7 +262,10 @@ impl<'a> SipUri<'a> {
         let mut pos = hoff + after_host;
         let mut port = None;
         if let Some(r) = rest.strip_prefix(':') {
-            let end = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
+            let end = r
+                .bytes()
+                .position(|c| !c.is_ascii_digit())
+                .unwrap_or(r.len());
             let p = crate::text::parse_decimal(&r[..end], 65535)
                 .ok_or(ValueError::new("invalid port", pos + 1))?;
             port = Some(p as u16);
@@ -398,17 +401,12 @@ pub(crate) fn parse_host(s: &str) -> Result<(Host<'_>, usize), ValueError> {
     let b = s.as_bytes();
     let mut end = 0;
     let mut seen = 0u8;
-    let mut double_dot = false;
-    let mut prev = 0u8;
     while end < b.len() {
-        let c = b[end];
-        let class = HOST_CLASS[c as usize];
+        let class = HOST_CLASS[b[end] as usize];
         if class == 0 {
             break;
         }
         seen |= class;
-        double_dot |= c == b'.' && prev == b'.';
-        prev = c;
         end += 1;
     }
     let h = &s[..end];
@@ -419,10 +417,23 @@ pub(crate) fn parse_host(s: &str) -> Result<(Host<'_>, usize), ValueError> {
         let a = parse_ipv4(h.as_bytes()).ok_or(ValueError::new("invalid IPv4 address", 0))?;
         return Ok((Host::V4(a), end));
     }
-    if b[0] == b'-' || b[0] == b'.' || double_dot {
+    if b[0] == b'-' || b[0] == b'.' || has_empty_label(h.as_bytes()) {
         return Err(ValueError::new("invalid host name", 0));
     }
     Ok((Host::Domain(h), end))
+}
+
+/// Whether a host name has two dots in a row. Checked apart from the
+/// character scan, hopping from dot to dot, as names have few of them.
+fn has_empty_label(h: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(d) = crate::text::find_in(&h[i..], b'.') {
+        i += d + 1;
+        if h.get(i) == Some(&b'.') {
+            return true;
+        }
+    }
+    false
 }
 
 /// Host name characters: 1 for digits and `.`, 2 for letters, `-`, `_`.

@@ -58,7 +58,10 @@ impl<'a> NameAddr<'a> {
             // addr-spec: the URI ends at the first ';' and may not hold '?' or ','
             let end = crate::text::find_byte(s, b';').unwrap_or(s.len());
             let uri_text = trim_lws(&s[..end]);
-            if let Some(i) = uri_text.find(['?', ',', ' ', '\t']) {
+            if let Some(i) = uri_text
+                .bytes()
+                .position(|c| matches!(c, b'?' | b',' | b' ' | b'\t'))
+            {
                 return Err(ValueError::new(
                     "URI with '?', ',' or space must be enclosed in <>",
                     lead + i,
@@ -75,8 +78,7 @@ impl<'a> NameAddr<'a> {
             });
         };
         let inner_start = open + 1;
-        let close = s[inner_start..]
-            .find('>')
+        let close = crate::text::find_byte(&s[inner_start..], b'>')
             .ok_or(ValueError::new("missing '>'", lead + open))?
             + inner_start;
         let inner = &s[inner_start..close];

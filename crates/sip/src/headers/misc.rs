@@ -40,12 +40,20 @@ impl<'a> TypedHeader<'a> for CallId<'a> {
     const NAME: HeaderName = HeaderName::CallId;
     fn parse(value: &'a str) -> Result<Self, ValueError> {
         let s = trim_lws(value);
-        let (a, b) = match s.split_once('@') {
-            Some((a, b)) => (a, Some(b)),
-            None => (s, None),
-        };
-        let ok = |w: &str| !w.is_empty() && w.bytes().all(is_word_char);
-        if !ok(a) || b.is_some_and(|b| !ok(b)) {
+        // One pass: word characters with at most one '@' between two
+        // non-empty words.
+        let b = s.as_bytes();
+        let mut at = None;
+        let mut ok = !b.is_empty();
+        for (i, &c) in b.iter().enumerate() {
+            if c == b'@' {
+                ok &= at.is_none() && i > 0 && i + 1 < b.len();
+                at = Some(i);
+            } else {
+                ok &= is_word_char(c);
+            }
+        }
+        if !ok {
             return Err(ValueError::new("invalid Call-ID", lead(value)));
         }
         Ok(CallId(s))
@@ -67,7 +75,8 @@ impl<'a> TypedHeader<'a> for CSeq<'a> {
         let l = lead(value);
         let s = trim_lws(value);
         let sp = s
-            .find(|c: char| c.is_ascii_whitespace())
+            .bytes()
+            .position(|c| c.is_ascii_whitespace())
             .ok_or(ValueError::new("CSeq needs a number and a method", l))?;
         let seq = parse_decimal(&s[..sp], u64::from(u32::MAX))
             .ok_or(ValueError::new("CSeq number out of range", l))?;

@@ -86,20 +86,20 @@ impl<'a> TypedHeader<'a> for Via<'a> {
         let raw = crate::text::trim_lws(s);
         let params = Params::parse(raw, ParamKind::Header).map_err(|e| e.shift(at(s)))?;
         for (name, value) in params.iter() {
-            let needs_value = ["branch", "received", "maddr", "ttl"]
-                .iter()
-                .any(|n| n.eq_ignore_ascii_case(name));
+            // Dispatch on length first: most parameters are branch and rport.
+            let is = |n: &str| name.eq_ignore_ascii_case(n);
+            let (needs_value, max) = match name.len() {
+                6 if is("branch") => (true, None),
+                5 if is("rport") => (false, Some(65535)),
+                3 if is("ttl") => (true, Some(255)),
+                8 if is("received") => (true, None),
+                5 if is("maddr") => (true, None),
+                _ => continue,
+            };
             if needs_value && value.is_none() {
                 return Err(ValueError::new("Via parameter needs a value", at(s)));
             }
-            let max = if name.eq_ignore_ascii_case("rport") {
-                65535
-            } else if name.eq_ignore_ascii_case("ttl") {
-                255
-            } else {
-                continue;
-            };
-            if let Some(v) = value {
+            if let (Some(max), Some(v)) = (max, value) {
                 crate::text::parse_decimal(v, max)
                     .ok_or(ValueError::new("invalid rport or ttl", at(s)))?;
             }
