@@ -42,15 +42,10 @@ macro_rules! header_names {
 
             /// Looks up a name (full or compact, any case).
             pub fn from_name(name: &str) -> HeaderName {
-                // `from_bytes` relies on token characters (see `eq_name`).
-                if !crate::text::is_token(name) {
-                    return HeaderName::Other;
-                }
                 Self::from_bytes(name.as_bytes())
             }
 
-            /// Looks up a name given as bytes (full or compact, any case);
-            /// the bytes must be token characters, as the parser ensures.
+            /// Looks up a name given as bytes (full or compact, any case).
             pub(crate) fn from_bytes(name: &[u8]) -> HeaderName {
                 if name.len() == 1 {
                     let c = name[0].to_ascii_lowercase() as char;
@@ -267,28 +262,30 @@ fn common_name(name: &[u8]) -> Option<HeaderName> {
     eq_name(candidate.as_str(), name).then_some(candidate)
 }
 
-/// Case-insensitive comparison of a header name (token characters) with a
-/// known name (letters and `-`), eight bytes at a time. Setting bit 5 folds
-/// letter case; among token characters only letters of either case fold to
-/// a letter, and only `-` itself folds to `-`, so the comparison is exact.
+/// Case-insensitive comparison of a header name with a known name (letters
+/// and `-`), eight bytes at a time. Bit 5 is set on both sides only where
+/// the known byte is a letter (those have bit 6 set; `-` has not), so a
+/// letter matches either case and every other byte must match exactly.
 #[inline]
 fn eq_name(known: &str, name: &[u8]) -> bool {
-    const FOLD: u64 = 0x2020_2020_2020_2020;
+    const BIT6: u64 = 0x4040_4040_4040_4040;
     let k = known.as_bytes();
     if k.len() != name.len() {
         return false;
     }
     let mut i = 0;
     while i + 8 <= k.len() {
-        if word(k, i) | FOLD != word(name, i) | FOLD {
+        let kw = word(k, i);
+        let fold = (kw & BIT6) >> 1;
+        if kw | fold != word(name, i) | fold {
             return false;
         }
         i += 8;
     }
-    k[i..]
-        .iter()
-        .zip(&name[i..])
-        .all(|(a, b)| a | 0x20 == b | 0x20)
+    k[i..].iter().zip(&name[i..]).all(|(&a, &b)| {
+        let fold = (a & 0x40) >> 1;
+        a | fold == b | fold
+    })
 }
 
 #[inline(always)]
@@ -342,6 +339,32 @@ mod tests {
             assert_eq!(HeaderName::from_name(n.as_str()), *n);
             if let Some(c) = n.compact() {
                 assert_eq!(HeaderName::from_name(&c.to_string()), *n);
+            }
+        }
+    }
+
+    #[test]
+    fn word_compare_is_exact_for_every_byte() {
+        // eq_name's folding assumes known names are letters and '-'.
+        for n in HeaderName::ALL {
+            assert!(n.as_str().bytes().all(|c| c.is_ascii_alphabetic() || c == b'-'));
+        }
+        assert_eq!(HeaderName::from_name("Call\rID"), HeaderName::Other);
+        assert_eq!(HeaderName::from_name("Content\rLength"), HeaderName::Other);
+        assert_eq!(HeaderName::from_name("C@ll-ID"), HeaderName::Other);
+        assert_eq!(HeaderName::from_name("cONTENT-lENGTH"), HeaderName::ContentLength);
+        assert_eq!(HeaderName::from_name("Content-Lengt\u{0}"), HeaderName::Other);
+        for n in HeaderName::ALL {
+            let mut bytes = n.as_str().as_bytes().to_vec();
+            for i in 0..bytes.len() {
+                for flip in [0x01u8, 0x20, 0x40, 0x80] {
+                    let orig = bytes[i];
+                    bytes[i] ^= flip;
+                    let same = orig.eq_ignore_ascii_case(&bytes[i]);
+                    let got = HeaderName::from_bytes(&bytes);
+                    assert_eq!(got == *n, same, "{n:?} with byte {i} ^ {flip:#x}");
+                    bytes[i] = orig;
+                }
             }
         }
     }

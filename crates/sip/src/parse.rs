@@ -270,23 +270,47 @@ fn parse_head(buf: &Bytes, limits: &Limits) -> Result<(Message, usize), ParseErr
             value_end = ce;
             after = nx;
         }
-        let mut name_end = pos;
-        while name_end < value_end && is_token_char(b[name_end]) {
-            name_end += 1;
+        // Known names are matched exactly from the text before the first
+        // colon, which also proves them tokens; only other names need the
+        // character-by-character token check.
+        let colon_at = crate::text::find_in(&b[pos..value_end], b':').map(|c| pos + c);
+        let mut known = HeaderName::Other;
+        if let Some(c) = colon_at {
+            let mut ne = c;
+            while ne > pos && (b[ne - 1] == b' ' || b[ne - 1] == b'\t') {
+                ne -= 1;
+            }
+            known = HeaderName::from_bytes(&b[pos..ne]);
         }
-        if name_end == pos {
-            return Err(err(ParseErrorKind::HeaderLine("invalid header name"), pos));
-        }
-        let mut colon = name_end;
-        while colon < value_end && (b[colon] == b' ' || b[colon] == b'\t') {
-            colon += 1;
-        }
-        if colon >= value_end || b[colon] != b':' {
-            return Err(err(
-                ParseErrorKind::HeaderLine("missing ':' after header name"),
-                colon,
-            ));
-        }
+        let (name, name_end, colon) = match (known, colon_at) {
+            (HeaderName::Other, _) | (_, None) => {
+                let mut name_end = pos;
+                while name_end < value_end && is_token_char(b[name_end]) {
+                    name_end += 1;
+                }
+                if name_end == pos {
+                    return Err(err(ParseErrorKind::HeaderLine("invalid header name"), pos));
+                }
+                let mut colon = name_end;
+                while colon < value_end && (b[colon] == b' ' || b[colon] == b'\t') {
+                    colon += 1;
+                }
+                if colon >= value_end || b[colon] != b':' {
+                    return Err(err(
+                        ParseErrorKind::HeaderLine("missing ':' after header name"),
+                        colon,
+                    ));
+                }
+                (HeaderName::Other, name_end, colon)
+            }
+            (name, Some(colon)) => {
+                let mut ne = colon;
+                while b[ne - 1] == b' ' || b[ne - 1] == b'\t' {
+                    ne -= 1;
+                }
+                (name, ne, colon)
+            }
+        };
         let mut vs = colon + 1;
         while vs < value_end && crate::text::is_lws(b[vs]) {
             vs += 1;
@@ -305,7 +329,7 @@ fn parse_head(buf: &Bytes, limits: &Limits) -> Result<(Message, usize), ParseErr
             ));
         }
         fields.push(Field {
-            name: HeaderName::from_bytes(&b[pos..name_end]),
+            name,
             name_text: Text::Span(pos as u32, name_end as u32),
             value: Text::Span(vs as u32, ve as u32),
             raw: Some((line_start as u32, after as u32)),
