@@ -347,13 +347,22 @@ mod tests {
     fn word_compare_is_exact_for_every_byte() {
         // eq_name's folding assumes known names are letters and '-'.
         for n in HeaderName::ALL {
-            assert!(n.as_str().bytes().all(|c| c.is_ascii_alphabetic() || c == b'-'));
+            assert!(n
+                .as_str()
+                .bytes()
+                .all(|c| c.is_ascii_alphabetic() || c == b'-'));
         }
         assert_eq!(HeaderName::from_name("Call\rID"), HeaderName::Other);
         assert_eq!(HeaderName::from_name("Content\rLength"), HeaderName::Other);
         assert_eq!(HeaderName::from_name("C@ll-ID"), HeaderName::Other);
-        assert_eq!(HeaderName::from_name("cONTENT-lENGTH"), HeaderName::ContentLength);
-        assert_eq!(HeaderName::from_name("Content-Lengt\u{0}"), HeaderName::Other);
+        assert_eq!(
+            HeaderName::from_name("cONTENT-lENGTH"),
+            HeaderName::ContentLength
+        );
+        assert_eq!(
+            HeaderName::from_name("Content-Lengt\u{0}"),
+            HeaderName::Other
+        );
         for n in HeaderName::ALL {
             let mut bytes = n.as_str().as_bytes().to_vec();
             for i in 0..bytes.len() {
