@@ -318,3 +318,67 @@ async fn attended_transfer_connects_the_two_peers() {
     assert_eq!(done, Some(200));
     assert!(ended.contains(&to_bob) && ended.contains(&to_carol));
 }
+
+/// `identity.privacy = "user"`: what the callee receives withholds the
+/// agent's identity in From (RFC 3323 §4.1.1.3); the calling number
+/// travels in P-Preferred-Identity for the PBX, with `Privacy: id`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn privacy_user_calls_with_an_anonymous_from() {
+    let peer = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let text = r#"
+[account]
+aor = "sip:agent7@pbx.example.com"
+password_env = "PW"
+register = false
+[sip]
+listen = "127.0.0.1:0"
+[identity]
+display_name = "Heron Agent"
+cli = "+49 30 1234 56"
+privacy = "user"
+[media]
+codecs = ["pcmu"]
+rtp_ports = "43000-44999"
+[policy]
+allow = ["sip:*@127.0.0.1"]
+"#;
+    let env = HashMap::from([("PW".to_owned(), "x".to_owned())]);
+    let c = load_str(text, ".".as_ref(), &env).unwrap().config;
+    let (a, _ae) = start(c).await;
+    let target = format!("sip:callee@{}", peer.local_addr().unwrap());
+    a.call(&target).await.unwrap();
+    let mut buf = vec![0u8; 8192];
+    let (n, _) = timeout(Duration::from_secs(10), peer.recv_from(&mut buf))
+        .await
+        .expect("the INVITE arrives")
+        .unwrap();
+    let invite = String::from_utf8_lossy(&buf[..n]).into_owned();
+    let header = |name: &str| -> Vec<String> {
+        invite
+            .lines()
+            .filter_map(|l| l.split_once(':'))
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim().to_owned())
+            .collect()
+    };
+    assert!(invite.starts_with("INVITE sip:callee@"), "{invite}");
+    let from = header("From");
+    assert_eq!(from.len(), 1, "{invite}");
+    assert!(
+        from[0].starts_with("\"Anonymous\" <sip:anonymous@anonymous.invalid>;tag="),
+        "{invite}"
+    );
+    assert_eq!(header("Privacy"), ["id"], "{invite}");
+    assert_eq!(
+        header("P-Preferred-Identity"),
+        ["<sip:+4930123456@pbx.example.com;user=phone>"],
+        "{invite}"
+    );
+    assert!(header("P-Asserted-Identity").is_empty(), "{invite}");
+    // Neither the AOR's user nor the display name is in From or Call-ID.
+    for h in ["From", "Call-ID"] {
+        for v in header(h) {
+            assert!(!v.contains("agent7") && !v.contains("Heron"), "{h}: {v}");
+        }
+    }
+}

@@ -69,6 +69,7 @@ impl Endpoint {
     }
 
     pub(crate) fn handle_message(&mut self, now: Instant, msg: Message, source: Source) {
+        self.observe_received(&msg, source);
         if msg.is_request() {
             self.handle_request(now, msg, source);
         } else {

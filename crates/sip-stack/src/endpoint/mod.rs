@@ -87,6 +87,8 @@ pub struct Endpoint {
     outbound_proxy: Option<Vec<Target>>,
     /// Reaped transactions since the maps were last checked for slack.
     reaped: u32,
+    /// Sees every message sent and received (SIP trace).
+    observer: Option<Box<dyn crate::ua::trace::SipObserver>>,
 }
 
 impl std::fmt::Debug for Endpoint {
@@ -112,6 +114,31 @@ impl Endpoint {
             redirect: FxMap::default(),
             outbound_proxy: None,
             reaped: 0,
+            observer: None,
+        }
+    }
+
+    /// Installs (or with `None` removes) the observer that sees every
+    /// message sent and received: see [`crate::ua::trace`].
+    pub fn set_observer(&mut self, observer: Option<Box<dyn crate::ua::trace::SipObserver>>) {
+        self.observer = observer;
+    }
+
+    /// Tells the observer about a received message.
+    pub(crate) fn observe_received(
+        &mut self,
+        msg: &heron_sip::Message,
+        source: crate::types::Source,
+    ) {
+        if let Some(o) = self.observer.as_mut() {
+            let bytes = msg.to_bytes();
+            o.on_message(&crate::ua::trace::TracedMessage {
+                direction: crate::ua::trace::TraceDirection::Received,
+                transport: source.transport,
+                local: source.local,
+                remote: source.remote,
+                bytes: &bytes,
+            });
         }
     }
 
@@ -636,7 +663,20 @@ impl Endpoint {
 
     /// The next bytes to send.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.core.transmits.pop_front()
+        let t = self.core.transmits.pop_front()?;
+        if let Some(o) = self.observer.as_mut() {
+            let m = crate::ua::trace::TracedMessage {
+                direction: crate::ua::trace::TraceDirection::Sent,
+                transport: t.transport,
+                local: t.local,
+                remote: t.remote,
+                bytes: &t.payload,
+            };
+            if !m.is_keepalive() {
+                o.on_message(&m);
+            }
+        }
+        Some(t)
     }
 
     /// The next connection command (open, close); handle these before the

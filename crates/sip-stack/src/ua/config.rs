@@ -16,10 +16,18 @@ pub struct Identity {
     pub preferred: Option<String>,
     /// P-Asserted-Identity to send (inside a trust domain).
     pub asserted: Option<String>,
-    /// Privacy values (`id`, `header`, `user`); `user` also makes From
-    /// anonymous (RFC 3323 §4.1.1.3).
+    /// Privacy header values to send (`id`, `header`, `session`,
+    /// `user`); `user` also makes From anonymous.
     pub privacy: Vec<String>,
+    /// Anonymous From (RFC 3323 §4.1.1): `"Anonymous"
+    /// <sip:anonymous@anonymous.invalid>` in calls we place, the AOR and
+    /// display name withheld; who we are travels only in
+    /// [`Identity::preferred`] / [`Identity::asserted`], for the PBX.
+    pub anonymous: bool,
 }
+
+/// The From of an anonymous request (RFC 3323 §4.1.1.3).
+pub const ANONYMOUS_FROM: &str = "\"Anonymous\" <sip:anonymous@anonymous.invalid>";
 
 impl Identity {
     /// An identity with just an AOR.
@@ -30,13 +38,34 @@ impl Identity {
             preferred: None,
             asserted: None,
             privacy: Vec::new(),
+            anonymous: false,
         }
+    }
+
+    /// An identity that calls anonymously (RFC 3323 §4.1.1): From is
+    /// [`ANONYMOUS_FROM`], `Privacy: id` asks the PBX to withhold the
+    /// asserted identity from the callee (RFC 3325 §9.3; a user agent
+    /// should not send `user` itself, RFC 3323 §4.2), and the AOR goes in
+    /// P-Preferred-Identity so the PBX still knows who calls.
+    pub fn anonymous(aor: impl Into<String>) -> Identity {
+        let aor = aor.into();
+        Identity {
+            preferred: Some(format!("<{aor}>")),
+            privacy: vec!["id".into()],
+            anonymous: true,
+            ..Identity::new(aor)
+        }
+    }
+
+    /// Whether From withholds who we are.
+    pub fn is_anonymous(&self) -> bool {
+        self.anonymous || self.privacy.iter().any(|p| p.eq_ignore_ascii_case("user"))
     }
 
     /// The From value (without tag) for a new request.
     pub fn from_value(&self) -> String {
-        if self.privacy.iter().any(|p| p == "user") {
-            return "\"Anonymous\" <sip:anonymous@anonymous.invalid>".into();
+        if self.is_anonymous() {
+            return ANONYMOUS_FROM.into();
         }
         match &self.display_name {
             Some(d) => format!("\"{}\" <{}>", d.replace(['"', '\\'], ""), self.aor),

@@ -44,6 +44,7 @@
 //! pump(&mut s, now);
 //! let Some(UaEvent::IncomingCall { call: incoming, info }) = s[1].ua.poll_event() else { panic!() };
 //! assert_eq!(info.from.uri, "sip:u5060@127.0.0.1");
+//! assert_eq!(info.source.remote, "127.0.0.1:5060".parse().unwrap());
 //! let Side { ep, ua } = &mut s[1];
 //! ua.answer(ep, now, incoming, Some("v=0\r\n".into())).unwrap();
 //! pump(&mut s, now);
@@ -61,9 +62,10 @@ mod config;
 pub mod driver;
 mod event;
 mod registrations;
+pub mod trace;
 
 pub use crate::session::OutgoingCall;
-pub use config::{Identity, PrackMode, SessionTimerConfig, UaConfig};
+pub use config::{Identity, PrackMode, SessionTimerConfig, UaConfig, ANONYMOUS_FROM};
 pub(crate) use event::reason_of;
 pub use event::{
     CallKey, DiversionEntry, EndReason, FailureKind, HistoryEntry, IncomingCall, OfferVia, Party,
@@ -354,7 +356,15 @@ impl Ua {
             return;
         }
         match method {
-            Method::Invite => self.on_invite(ep, now, key, request, source),
+            Method::Invite => {
+                let before = self.events.len();
+                self.on_invite(ep, now, key, request, source);
+                for e in self.events.iter_mut().skip(before) {
+                    if let UaEvent::IncomingCall { info, .. } = e {
+                        info.source = source;
+                    }
+                }
+            }
             Method::Options => self.reply(ep, now, key, &request, 200),
             Method::Message => self.reply(ep, now, key, &request, 200),
             Method::Bye

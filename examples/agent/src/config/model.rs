@@ -356,18 +356,23 @@ pub enum Privacy {
     Id,
     /// `header`: hide identifying headers.
     Header,
-    /// `user`: anonymous From.
+    /// `user`: call anonymously (RFC 3323 §4.1.1.3): From is
+    /// `"Anonymous" <sip:anonymous@anonymous.invalid>`, the header says
+    /// `Privacy: id`, and who we are travels only in
+    /// P-Preferred-Identity / P-Asserted-Identity for the PBX.
     User,
 }
 
 impl Privacy {
-    /// The `Privacy` header value.
+    /// The `Privacy` header value. `user` privacy is the anonymous From
+    /// we write ourselves; the header asks the PBX to withhold the
+    /// asserted identity (`id`): a user agent should not send `user`
+    /// (RFC 3323 §4.2).
     pub fn header_value(self) -> Option<&'static str> {
         match self {
             Privacy::None => None,
-            Privacy::Id => Some("id"),
+            Privacy::Id | Privacy::User => Some("id"),
             Privacy::Header => Some("header"),
-            Privacy::User => Some("user"),
         }
     }
 }

@@ -189,11 +189,6 @@ impl Controller {
                 super::label(m),
             );
         }
-        if self.cfg.log.sip_trace {
-            if let (Some(m), Some(s)) = (msg, source) {
-                tracing::info!(agent = %self.name, from = %s.remote, message = %crate::redact::sip_message(m), "SIP in");
-            }
-        }
         if let Event::Request {
             key,
             request,
@@ -631,6 +626,19 @@ impl Controller {
 
     fn incoming(&mut self, call: CallKey, info: heron_sip_stack::ua::IncomingCall) {
         let from = info.from.uri.clone();
+        // Requests from outside `policy.allowed_sources` were answered 403
+        // before the user agent saw them; the call's own source is checked
+        // again here, where the decision is made.
+        if !self.policy.source_allowed(info.source.remote.ip()) {
+            tracing::warn!(agent = %self.name, source = %info.source.remote, "call from a source outside policy.allowed_sources: 403");
+            let _ = self.with(|ua, ep, now| ua.reject(ep, now, call, 403));
+            self.emit(AgentEvent::InboundRefused {
+                from,
+                status: 403,
+                reason: format!("source {} is not allowed", info.source.remote),
+            });
+            return;
+        }
         if let Err(r) = self.policy.admit_inbound_counted(self.wall_now()) {
             let status = r.sip_status(self.cfg.policy.busy_status);
             tracing::warn!(agent = %self.name, %from, %status, reason = %r, "inbound call refused");

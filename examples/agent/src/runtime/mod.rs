@@ -13,6 +13,7 @@ mod controller;
 mod ladder;
 mod media_task;
 pub mod setup;
+pub mod trace;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -208,6 +209,10 @@ impl Agent {
     ) -> Result<(Agent, mpsc::UnboundedReceiver<AgentEvent>), SetupError> {
         let stack_cfg = setup::stack_config(&cfg, &opts.tls, opts.listen_tls)?;
         let (stack, ep_events) = Stack::start(stack_cfg).await?;
+        if cfg.log.sip_trace {
+            let observer = trace::observer(opts.name.clone());
+            stack.with_endpoint(|ep, _| ep.set_observer(Some(Box::new(observer))));
+        }
         let kind = setup::transport_kind(cfg.sip.transport);
         let sip_addr = stack
             .local_addr(kind)

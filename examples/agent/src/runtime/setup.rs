@@ -11,7 +11,8 @@ use heron_sip_stack::ua::{Identity as UaIdentity, PrackMode, SessionTimerConfig,
 use heron_sip_stack::{Target, TransportKind};
 
 use crate::config::{
-    AgentConfig, ContactMode, DnsMode, KeepAliveMode, Rel100, SipTarget, TlsVersion, Transport,
+    AgentConfig, ContactMode, DnsMode, KeepAliveMode, Privacy, Rel100, SipTarget, TlsVersion,
+    Transport,
 };
 
 /// Why the agent cannot start its SIP side.
@@ -120,26 +121,7 @@ pub fn stack_config(
 /// The user agent's configuration.
 pub fn ua_config(cfg: &AgentConfig, proxy: Option<Target>) -> UaConfig {
     let mut ua = UaConfig::new(cfg.account.aor.clone());
-    ua.identity = UaIdentity {
-        aor: cfg.account.aor.clone(),
-        display_name: cfg.identity.display_name.clone(),
-        preferred: cfg.identity.ppi.clone(),
-        asserted: cfg.identity.pai.clone(),
-        privacy: cfg
-            .identity
-            .privacy
-            .header_value()
-            .map(|p| vec![p.to_owned()])
-            .unwrap_or_default(),
-    };
-    if ua.identity.preferred.is_none() {
-        // The configured calling number, as the PBX's P-Preferred-Identity.
-        ua.identity.preferred = cfg
-            .identity
-            .cli
-            .as_ref()
-            .map(|cli| format!("<sip:{}@{};user=phone>", cli.as_str(), cfg.account.domain));
-    }
+    ua.identity = ua_identity(cfg);
     ua.contact_user = cfg.account.user.clone();
     ua.transport = transport_kind(cfg.sip.transport);
     ua.proxy = proxy;
@@ -156,6 +138,42 @@ pub fn ua_config(cfg: &AgentConfig, proxy: Option<Target>) -> UaConfig {
     ua.user_agent = Some(cfg.sip.user_agent.clone());
     ua.end_call_after_transfer = true;
     ua
+}
+
+/// Who we are in calls we place: From, P-Preferred-Identity,
+/// P-Asserted-Identity and Privacy from `[identity]`.
+///
+/// `privacy = "user"` calls anonymously (RFC 3323 §4.1.1.3): From is
+/// `"Anonymous" <sip:anonymous@anonymous.invalid>`, `Privacy: id` asks the
+/// PBX to withhold the asserted identity from the callee (a user agent
+/// should not send `user` itself, RFC 3323 §4.2), and the real identity
+/// travels only in P-Preferred-Identity / P-Asserted-Identity: the
+/// configured ones, else the calling number, else the AOR.
+pub fn ua_identity(cfg: &AgentConfig) -> UaIdentity {
+    let cli = cfg
+        .identity
+        .cli
+        .as_ref()
+        .map(|cli| format!("<sip:{}@{};user=phone>", cli.as_str(), cfg.account.domain));
+    let mut id = UaIdentity::new(cfg.account.aor.clone());
+    id.display_name = cfg.identity.display_name.clone();
+    id.asserted = cfg.identity.pai.clone();
+    // The configured calling number, as the PBX's P-Preferred-Identity.
+    id.preferred = cfg.identity.ppi.clone().or(cli);
+    id.privacy = cfg
+        .identity
+        .privacy
+        .header_value()
+        .map(|v| vec![v.to_owned()])
+        .unwrap_or_default();
+    if cfg.identity.privacy == Privacy::User {
+        id.anonymous = true;
+        id.display_name = None;
+        if id.preferred.is_none() && id.asserted.is_none() {
+            id.preferred = Some(format!("<{}>", cfg.account.aor));
+        }
+    }
+    id
 }
 
 /// Digest credentials from the account section.
