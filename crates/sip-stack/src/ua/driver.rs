@@ -98,6 +98,12 @@ impl UaStack {
         r
     }
 
+    /// Installs (or with `None` removes) the observer that sees every SIP
+    /// message sent and received: see [`super::trace`].
+    pub fn set_observer(&self, observer: Option<Box<dyn super::trace::SipObserver>>) {
+        self.stack.with_endpoint(|ep, _| ep.set_observer(observer));
+    }
+
     /// Places a call.
     pub fn call(&self, to: &str, sdp: Option<Bytes>) -> Result<Call, UaError> {
         self.call_with(OutgoingCall::new(to, sdp))

@@ -2,12 +2,14 @@
 //! call, with the caller's identity and why a call ended.
 
 use crate::registration::RegistrationState;
+use crate::types::Source;
 use bytes::Bytes;
 use heron_sip::headers::{
     Diversion, From, HistoryInfo, PAssertedIdentity, Reason, ReplacesParams, To,
 };
 use heron_sip::{Message, TypedHeader};
 use std::fmt;
+use std::net::SocketAddr;
 
 /// A call, as the [`Ua`](crate::ua::Ua) knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -85,6 +87,9 @@ pub struct IncomingCall {
     pub offer: Option<Bytes>,
     /// The call this one replaces (RFC 3891), ended when it is answered.
     pub replaces: Option<CallKey>,
+    /// Where the INVITE came from: transport, our address, the sender's
+    /// address (for source policies) and the connection.
+    pub source: Source,
 }
 
 impl IncomingCall {
@@ -146,6 +151,13 @@ impl IncomingCall {
             history,
             offer,
             replaces: None,
+            // Set by the Ua from the transaction's source.
+            source: Source {
+                transport: crate::types::TransportKind::Udp,
+                local: SocketAddr::from(([0, 0, 0, 0], 0)),
+                remote: SocketAddr::from(([0, 0, 0, 0], 0)),
+                connection: None,
+            },
         }
     }
 }
