@@ -9,6 +9,7 @@
 //! - [`headers`]: typed header values (Via, From/To, Contact, CSeq, ...).
 //! - [`StreamDecoder`]: framing for TCP/TLS with keep-alives and limits.
 //! - [`e164`]: E.164 normalisation of telephone numbers.
+//! - [`redact`]: secrets hidden from SIP text before it is logged.
 //!
 //! Parsing never panics: every failure is a [`ParseError`] with the byte
 //! offset and, where it applies, the header.
@@ -59,6 +60,7 @@ mod method;
 mod name;
 pub mod params;
 mod parse;
+pub mod redact;
 mod stream;
 mod text;
 pub mod uri;
