@@ -11,28 +11,37 @@ use crate::uri::Uri;
 use bytes::Bytes;
 use bytestring::ByteString;
 
-/// Text held by a message: a span of the parsed header section, or owned.
-#[derive(Debug, Clone)]
+/// Text held by a message: a span of the parsed header section, or an
+/// entry of the message's `extra` strings (added text, or text shared with
+/// another message's buffer). Kept to 12 bytes so a parsed message's field
+/// index stays small.
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum Text {
     Span(u32, u32),
-    Owned(ByteString),
-    Static(&'static str),
+    Extra(u32),
 }
 
 impl Text {
-    pub(crate) fn get<'m>(&'m self, head: &'m str) -> &'m str {
-        match self {
-            Text::Span(s, e) => head.get(*s as usize..*e as usize).unwrap_or(""),
-            Text::Owned(o) => o,
-            Text::Static(s) => s,
+    /// The name text of a known header added by the builder: its canonical
+    /// spelling ([`HeaderName::as_str`]) is written.
+    pub(crate) const CANONICAL: Text = Text::Span(0, 0);
+
+    pub(crate) fn get<'m>(&self, head: &'m str, extra: &'m [ByteString]) -> &'m str {
+        match *self {
+            Text::Span(s, e) => head.get(s as usize..e as usize).unwrap_or(""),
+            Text::Extra(i) => extra.get(i as usize).map_or("", |b| &b[..]),
         }
     }
 
     pub(crate) fn offset(&self) -> usize {
-        match self {
-            Text::Span(s, _) => *s as usize,
-            Text::Owned(_) | Text::Static(_) => 0,
+        match *self {
+            Text::Span(s, _) => s as usize,
+            Text::Extra(_) => 0,
         }
+    }
+
+    fn is_canonical(&self) -> bool {
+        matches!(self, Text::Span(0, 0))
     }
 }
 
@@ -58,6 +67,9 @@ pub(crate) enum Start {
 #[derive(Clone)]
 pub struct Message {
     pub(crate) head: ByteString,
+    /// Strings that are not in `head`: added or changed text, and text
+    /// shared from another message (see [`Text::Extra`]).
+    pub(crate) extra: Vec<ByteString>,
     pub(crate) start: Start,
     pub(crate) start_raw: Option<(u32, u32)>,
     pub(crate) version: (u8, u8),
@@ -125,7 +137,7 @@ impl Message {
     }
 
     fn text<'m>(&'m self, t: &'m Text) -> &'m str {
-        t.get(&self.head)
+        t.get(&self.head, &self.extra)
     }
 
     fn header_ref<'m>(&'m self, f: &'m Field) -> HeaderRef<'m> {
@@ -133,10 +145,10 @@ impl Message {
             name: f.name,
             name_str: match f.name {
                 HeaderName::Other => self.text(&f.name_text),
-                _ => match &f.name_text {
-                    Text::Owned(_) | Text::Static(_) => f.name.as_str(),
-                    t => self.text(t),
-                },
+                _ if f.name_text.is_canonical() || matches!(f.name_text, Text::Extra(_)) => {
+                    f.name.as_str()
+                }
+                _ => self.text(&f.name_text),
             },
             value: self.text(&f.value),
             offset: f.value.offset(),

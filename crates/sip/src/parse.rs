@@ -143,7 +143,7 @@ fn content_length(msg: &Message) -> Result<Option<usize>, ParseError> {
         let h = crate::message::HeaderRef {
             name: f.name,
             name_str: "",
-            value: f.value.get(&msg.head),
+            value: f.value.get(&msg.head, &msg.extra),
             offset: f.value.offset(),
         };
         let n = parse_decimal(h.value, u64::from(u32::MAX)).ok_or_else(|| {
@@ -346,6 +346,7 @@ fn parse_head(buf: &Bytes, limits: &Limits) -> Result<(Message, usize), ParseErr
     Ok((
         Message {
             head,
+            extra: Vec::new(),
             start,
             start_raw: Some((skip as u32, sl_next as u32)),
             version,

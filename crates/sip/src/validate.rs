@@ -147,7 +147,7 @@ impl Message {
             let h = crate::message::HeaderRef {
                 name: f.name,
                 name_str: "",
-                value: f.value.get(&self.head),
+                value: f.value.get(&self.head, &self.extra),
                 offset: f.value.offset(),
             };
             let fail = |e: crate::ValueError, at: usize| {

@@ -72,14 +72,11 @@ pub fn reason_phrase(code: u16) -> &'static str {
     }
 }
 
-fn owned(s: &str) -> Text {
-    Text::Owned(ByteString::from(s))
-}
-
 impl Message {
     fn empty(start: Start) -> Message {
         Message {
             head: ByteString::new(),
+            extra: Vec::new(),
             start,
             start_raw: None,
             version: (2, 0),
@@ -93,18 +90,22 @@ impl Message {
     /// A new request with no headers. The Request-URI is not checked here;
     /// [`Message::validate`] does.
     pub fn request(method: Method, request_uri: &str) -> Message {
-        Message::empty(Start::Request {
+        let mut m = Message::empty(Start::Request {
             method,
-            uri: owned(request_uri),
-        })
+            uri: Text::Extra(0),
+        });
+        m.extra.push(ByteString::from(request_uri));
+        m
     }
 
     /// A new response with the standard reason phrase.
     pub fn response(code: u16) -> Message {
-        Message::empty(Start::Response {
+        let mut m = Message::empty(Start::Response {
             code,
-            reason: Text::Static(reason_phrase(code)),
-        })
+            reason: Text::Extra(0),
+        });
+        m.extra.push(ByteString::from_static(reason_phrase(code)));
+        m
     }
 
     /// A response to `request` per RFC 3261 §8.2.6: the Vias (in order),
@@ -115,10 +116,11 @@ impl Message {
         let mut r = Message::response(code);
         r.fields.reserve(8);
         let copy = |r: &mut Message, name: HeaderName, value: &str| {
+            let value = r.push_extra(request.share(value));
             r.fields.push(Field {
                 name,
-                name_text: Text::Static(name.as_str()),
-                value: Text::Owned(request.share(value)),
+                name_text: Text::CANONICAL,
+                value,
                 raw: None,
             })
         };
@@ -148,44 +150,59 @@ impl Message {
 
     /// Sets the reason phrase of a response.
     pub fn set_reason(&mut self, reason: &str) {
-        if let Start::Response { reason: r, .. } = &mut self.start {
-            *r = owned(reason);
+        self.before_change();
+        if matches!(self.start, Start::Response { .. }) {
+            let t = self.extra_text(reason);
+            if let Start::Response { reason: r, .. } = &mut self.start {
+                *r = t;
+            }
             self.start_raw = None;
         }
     }
 
     /// Replaces the Request-URI of a request.
     pub fn set_request_uri(&mut self, uri: &str) {
-        if let Start::Request { uri: u, .. } = &mut self.start {
-            *u = owned(uri);
+        self.before_change();
+        if matches!(self.start, Start::Request { .. }) {
+            let t = self.extra_text(uri);
+            if let Start::Request { uri: u, .. } = &mut self.start {
+                *u = t;
+            }
             self.start_raw = None;
         }
     }
 
     /// Appends a header field after all others.
     pub fn append_header(&mut self, name: HeaderName, value: &str) {
-        self.fields.push(new_field(name, None, value));
+        self.before_change();
+        let f = self.new_field(name, None, value);
+        self.fields.push(f);
     }
 
     /// Appends a header with a name this crate does not know.
     pub fn append_other(&mut self, name: &str, value: &str) {
+        self.before_change();
         let known = HeaderName::from_name(name);
-        self.fields.push(new_field(known, Some(name), value));
+        let f = self.new_field(known, Some(name), value);
+        self.fields.push(f);
     }
 
     /// Inserts a header field before all others of the same name (or at the
     /// top when there is none), as a new Via or Record-Route goes.
     pub fn prepend_header(&mut self, name: HeaderName, value: &str) {
+        self.before_change();
         let at = self.fields.iter().position(|f| f.name == name).unwrap_or(0);
-        self.fields.insert(at, new_field(name, None, value));
+        let f = self.new_field(name, None, value);
+        self.fields.insert(at, f);
     }
 
     /// Replaces every field named `name` by one with `value`, keeping the
     /// position of the first; appends when absent.
     pub fn set_header(&mut self, name: HeaderName, value: &str) {
+        self.before_change();
         match self.fields.iter().position(|f| f.name == name) {
             Some(i) => {
-                self.fields[i] = new_field(name, None, value);
+                self.fields[i] = self.new_field(name, None, value);
                 let mut idx = 0;
                 self.fields.retain(|f| {
                     let keep = idx <= i || f.name != name;
@@ -243,10 +260,20 @@ impl Message {
                 let mut line = String::with_capacity(64);
                 match &self.start {
                     Start::Request { method, uri } => {
-                        let _ = write!(line, "{} {} SIP/2.0\r\n", method, uri.get(&self.head));
+                        let _ = write!(
+                            line,
+                            "{} {} SIP/2.0\r\n",
+                            method,
+                            uri.get(&self.head, &self.extra)
+                        );
                     }
                     Start::Response { code, reason } => {
-                        let _ = write!(line, "SIP/2.0 {} {}\r\n", code, reason.get(&self.head));
+                        let _ = write!(
+                            line,
+                            "SIP/2.0 {} {}\r\n",
+                            code,
+                            reason.get(&self.head, &self.extra)
+                        );
                     }
                 }
                 out.put_slice(line.as_bytes());
@@ -256,13 +283,13 @@ impl Message {
             match f.raw {
                 Some((s, e)) => out.put_slice(&head[s as usize..e as usize]),
                 None => {
-                    let name = match (f.name, &f.name_text) {
-                        (HeaderName::Other, t) => t.get(&self.head),
-                        (n, _) => n.as_str(),
+                    let name = match f.name {
+                        HeaderName::Other => f.name_text.get(&self.head, &self.extra),
+                        n => n.as_str(),
                     };
                     out.put_slice(name.as_bytes());
                     out.put_slice(b": ");
-                    out.put_slice(f.value.get(&self.head).as_bytes());
+                    out.put_slice(f.value.get(&self.head, &self.extra).as_bytes());
                     out.put_slice(b"\r\n");
                 }
             }
@@ -292,9 +319,9 @@ impl Message {
             Some((s, e)) => (e - s) as usize,
             None => match &self.start {
                 Start::Request { method, uri } => {
-                    method.as_str().len() + uri.get(&self.head).len() + 12
+                    method.as_str().len() + uri.get(&self.head, &self.extra).len() + 12
                 }
-                Start::Response { reason, .. } => reason.get(&self.head).len() + 16,
+                Start::Response { reason, .. } => reason.get(&self.head, &self.extra).len() + 16,
             },
         };
         let fields: usize = self
@@ -302,28 +329,107 @@ impl Message {
             .iter()
             .map(|f| match f.raw {
                 Some((s, e)) => (e - s) as usize,
-                None => f.name_text.get(&self.head).len() + f.value.get(&self.head).len() + 4,
+                None => {
+                    let name = match f.name {
+                        HeaderName::Other => f.name_text.get(&self.head, &self.extra),
+                        n => n.as_str(),
+                    };
+                    name.len() + f.value.get(&self.head, &self.extra).len() + 4
+                }
             })
             .sum();
         start + fields + 32 + self.body.len()
     }
 }
 
-fn new_field(name: HeaderName, text: Option<&str>, value: &str) -> Field {
-    let name_text = match (name, text) {
-        (HeaderName::Other, Some(t)) => owned(t),
-        _ => Text::Static(name.as_str()),
-    };
-    Field {
-        name,
-        name_text,
+impl Message {
+    /// Keeps `s` in the extra strings and refers to it.
+    pub(crate) fn push_extra(&mut self, s: ByteString) -> Text {
+        self.extra.push(s);
+        Text::Extra((self.extra.len() - 1) as u32)
+    }
+
+    fn extra_text(&mut self, s: &str) -> Text {
+        self.push_extra(ByteString::from(s))
+    }
+
+    /// Strings of fields that were replaced or removed are dropped once they
+    /// outnumber the live ones, so a message changed over and over does not
+    /// grow. Called at the start of each change, while every `Text` in use
+    /// is held by the message itself.
+    fn before_change(&mut self) {
+        if self.extra.len() >= 16 && self.extra.len() > 2 * (self.fields.len() + 2) {
+            self.compact_extra();
+        }
+    }
+
+    /// Drops extra strings no field or start-line part refers to.
+    fn compact_extra(&mut self) {
+        let old = std::mem::take(&mut self.extra);
+        let mut keep = |t: &mut Text| {
+            if let Text::Extra(i) = *t {
+                let s = old.get(i as usize).cloned().unwrap_or_default();
+                self.extra.push(s);
+                *t = Text::Extra((self.extra.len() - 1) as u32);
+            }
+        };
+        match &mut self.start {
+            Start::Request { uri, .. } => keep(uri),
+            Start::Response { reason, .. } => keep(reason),
+        }
+        for f in &mut self.fields {
+            keep(&mut f.name_text);
+            keep(&mut f.value);
+        }
+    }
+
+    fn new_field(&mut self, name: HeaderName, text: Option<&str>, value: &str) -> Field {
+        let name_text = match (name, text) {
+            (HeaderName::Other, Some(t)) => self.extra_text(t),
+            _ => Text::CANONICAL,
+        };
         // Header values cannot contain line breaks except as folding;
         // replacing them keeps a caller from injecting header lines.
-        value: if value.contains(['\r', '\n']) {
-            owned(&value.replace(['\r', '\n'], " "))
+        let value = if value.contains(['\r', '\n']) {
+            self.extra_text(&value.replace(['\r', '\n'], " "))
         } else {
-            owned(value)
-        },
-        raw: None,
+            self.extra_text(value)
+        };
+        Field {
+            name,
+            name_text,
+            value,
+            raw: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_changed_over_and_over_stays_small_and_right() {
+        let mut m = Message::request(Method::Register, "sip:pbx.example.com");
+        m.append_header(HeaderName::From, "<sip:101@pbx.example.com>;tag=a");
+        m.append_other("X-Note", "first");
+        for i in 0..10_000 {
+            m.set_header(HeaderName::CSeq, &format!("{i} REGISTER"));
+            m.remove_header(HeaderName::Via);
+            m.prepend_header(HeaderName::Via, &format!("SIP/2.0/UDP h;branch=z9hG4bK{i}"));
+            m.set_request_uri("sip:pbx.example.com");
+            assert!(
+                m.extra.len() <= 2 * (m.fields.len() + 2) + 16,
+                "{}",
+                m.extra.len()
+            );
+        }
+        let text = m.to_bytes();
+        let again = Message::parse(text).unwrap();
+        assert_eq!(again.cseq().unwrap().seq, 9_999);
+        assert_eq!(again.top_via().unwrap().branch(), Some("z9hG4bK9999"));
+        assert_eq!(again.request_uri_str(), Some("sip:pbx.example.com"));
+        let note = again.headers().find(|h| h.name_str == "X-Note").unwrap();
+        assert_eq!(note.value, "first");
     }
 }
