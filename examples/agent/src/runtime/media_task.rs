@@ -23,6 +23,10 @@ use crate::media::{
 pub(crate) enum MediaCmd {
     /// The stream was re-negotiated.
     Update(Box<NegotiatedMedia>),
+    /// The stream changed beyond what an update covers (early media
+    /// replaced by the final answer's different address, codec or keys):
+    /// a new pump on the same sockets.
+    Replace(Box<MediaPump>),
     /// A key press came by SIP INFO.
     InfoDtmf(char, Duration),
     /// Send a key press.
@@ -120,6 +124,23 @@ pub(crate) struct MediaStart {
     pub pipeline: Box<dyn VoicePipeline>,
 }
 
+/// A pump for `media` feeding a pipeline at `pipeline_rate`.
+pub(crate) fn new_pump(
+    media: &NegotiatedMedia,
+    cfg: &PumpConfig,
+    pipeline_rate: u32,
+) -> Result<MediaPump, String> {
+    MediaPump::new(
+        media,
+        cfg,
+        pipeline_rate,
+        Instant::now(),
+        ntp_now(),
+        Box::new(StdRng::from_entropy()),
+    )
+    .map_err(|e| e.to_string())
+}
+
 /// Starts the media task; `Err` when the negotiated media cannot be used.
 pub(crate) fn spawn(
     start: MediaStart,
@@ -133,16 +154,7 @@ pub(crate) fn spawn(
         pump: cfg,
         mut pipeline,
     } = start;
-    let now = Instant::now();
-    let pump = MediaPump::new(
-        &media,
-        &cfg,
-        pipeline.sample_rate(),
-        now,
-        ntp_now(),
-        Box::new(StdRng::from_entropy()),
-    )
-    .map_err(|e| e.to_string())?;
+    let pump = new_pump(&media, &cfg, pipeline.sample_rate())?;
     let info = pump.media_info().clone();
     pipeline.on_start(&info);
     rtp.set_nonblocking(true).map_err(|e| e.to_string())?;
@@ -210,6 +222,14 @@ async fn run(
                         if let Err(e) = pump.update(Instant::now(), &m) {
                             tracing::warn!(%call, error = %e, "media update refused");
                         }
+                        pipeline.on_start(pump.media_info());
+                    }
+                    Some(MediaCmd::Replace(new)) => {
+                        // The old stream ends with its RTCP BYE.
+                        let before = pump.close(Instant::now());
+                        flush(&mut pump, &rtp, &rtcp, &mut tbuf);
+                        tracing::debug!(%call, summary = %before, "media replaced");
+                        pump = *new;
                         pipeline.on_start(pump.media_info());
                     }
                     Some(MediaCmd::InfoDtmf(d, dur)) => pump.on_info_dtmf(Instant::now(), d, dur),

@@ -82,6 +82,16 @@ pub enum AgentEvent {
         /// Codec, SRTP, frame size.
         info: MediaInfo,
     },
+    /// Early media flows on an outgoing call: a provisional response
+    /// (183 Session Progress) carried SDP; ringback or announcements reach
+    /// the pipeline. [`AgentEvent::Established`] follows on the answer,
+    /// with media switched to the answer's SDP when it differs.
+    EarlyMedia {
+        /// The call.
+        call: CallKey,
+        /// Codec, SRTP, frame size.
+        info: MediaInfo,
+    },
     /// A key press reached the pipeline.
     Dtmf {
         /// The call.
