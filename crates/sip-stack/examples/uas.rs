@@ -1,5 +1,7 @@
 //! A user agent server that answers every call: each INVITE gets an SDP
-//! answer to its offer (no media is sent), re-INVITE/UPDATE offers are
+//! answer to its offer (no media is sent; to an INVITE without offer we
+//! offer, in a reliable 183 when the caller supports 100rel, else in the
+//! 200), re-INVITE/UPDATE offers are
 //! answered, INFO DTMF is printed, REFER is accepted by calling the
 //! Refer-To target with NOTIFY progress; 100rel and session timers are
 //! on. One line per call on stdout. Optionally registers first.
@@ -147,11 +149,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                         .ok()
                         .map(|o| Bytes::from(o.to_string())),
                 };
-                let _ = h.ring(None);
-                let _ = h.answer(sdp);
+                if info.offer.is_none() && h.reliable_provisionals() {
+                    // Delayed offer with 100rel: our offer in a reliable
+                    // 183, its answer in the PRACK; the 200 follows it.
+                    let _ = h.ring(sdp);
+                    let _ = h.answer(None);
+                } else {
+                    let _ = h.ring(None);
+                    let _ = h.answer(sdp);
+                }
                 calls.insert(call, (n, info.from.uri.clone()));
             }
-            UaEvent::Confirmed { call, sdp: Some(a) } => {
+            UaEvent::Confirmed { call, sdp: Some(a) } | UaEvent::MediaUpdate { call, sdp: a } => {
                 if let Some((n, _)) = calls.get_mut(&call) {
                     if let Ok(text) = std::str::from_utf8(&a) {
                         if let Ok(sdp) = text.parse::<SessionDescription>() {
