@@ -27,6 +27,8 @@ pub(crate) struct Route {
     pub(crate) remote: SocketAddr,
     pub(crate) connection: Option<ConnectionId>,
     pub(crate) server_name: Option<String>,
+    /// The multicast TTL for UDP to a multicast address.
+    pub(crate) ttl: Option<u8>,
 }
 
 /// A local transport address.
@@ -176,6 +178,7 @@ impl Core {
                 remote: route.remote,
                 connection: None,
                 payload,
+                multicast_ttl: route.ttl,
             });
             return Ok(());
         }
@@ -194,6 +197,7 @@ impl Core {
             remote: conn.remote,
             connection: Some(id),
             payload,
+            multicast_ttl: None,
         });
         Ok(())
     }

@@ -243,6 +243,9 @@ pub struct Transmit {
     pub connection: Option<ConnectionId>,
     /// The bytes.
     pub payload: Bytes,
+    /// For UDP to an IPv4 multicast address: the TTL to send with
+    /// (RFC 3261 §18.1.1 and §18.2.2: a Via `ttl`, or 1).
+    pub multicast_ttl: Option<u8>,
 }
 
 /// What the endpoint asks the driver to do with stream connections.

@@ -83,6 +83,27 @@ pub(crate) fn with_top_via(message: &[u8], via: &str) -> Bytes {
     out.freeze()
 }
 
+/// §18.1.1: a request sent to a multicast address carries that address
+/// in its Via's `maddr`, and for IPv4 `ttl=1` (the TTL it is sent with).
+/// Returns the TTL to send with, `None` for a unicast destination.
+pub(crate) fn add_multicast(via: &mut String, dest: IpAddr) -> Option<u8> {
+    if !dest.is_multicast() {
+        return None;
+    }
+    via.push_str(";maddr=");
+    match dest {
+        IpAddr::V4(_) => {
+            push_ip(via, dest);
+            via.push_str(";ttl=1");
+            Some(1)
+        }
+        IpAddr::V6(v6) => {
+            let _ = write!(via, "[{v6}]");
+            None
+        }
+    }
+}
+
 /// The transaction id a branch made by [`build_client`] carries.
 pub(crate) fn client_id(branch: &str) -> Option<u64> {
     let hex = branch
@@ -197,6 +218,19 @@ pub(crate) struct ResponseRoute {
     /// The address to send to over UDP, or to open a new connection to
     /// when the request's connection has closed.
     pub(crate) addr: SocketAddr,
+    /// The IPv4 multicast TTL when `addr` is a multicast `maddr`.
+    pub(crate) ttl: Option<u8>,
+}
+
+impl ResponseRoute {
+    /// Straight back to where the message came from.
+    pub(crate) fn to_source(source: Source) -> ResponseRoute {
+        ResponseRoute {
+            source,
+            addr: source.remote,
+            ttl: None,
+        }
+    }
 }
 
 /// What [`stamp`] read from the top Via, so nobody parses it again.
@@ -258,7 +292,13 @@ pub(crate) fn stamp(msg: &mut Message, source: Source, force_rport: bool) -> Opt
     let mut new = String::with_capacity(value.len() + 40);
     new.push_str(head);
     let (mut wants_rport, mut branch, mut seen_branch, mut at) = (false, None, false, None);
+    let (mut maddr, mut ttl) = (None, None);
     for (name, v) in via.params.iter() {
+        if name.eq_ignore_ascii_case("maddr") {
+            maddr = v;
+        } else if name.eq_ignore_ascii_case("ttl") {
+            ttl = v;
+        }
         if name.eq_ignore_ascii_case("rport") {
             wants_rport = true;
             continue;
@@ -287,13 +327,31 @@ pub(crate) fn stamp(msg: &mut Message, source: Source, force_rport: bool) -> Opt
             .unwrap_or(TransportKind::Udp)
             .default_port()
     });
-    let addr = if source.transport.is_stream() || !(wants_rport || force_rport) {
-        SocketAddr::new(source.remote.ip(), sent_by_port)
-    } else {
-        source.remote
+    // §18.2.2: a reliable transport answers on the request's connection
+    // (`addr` is only where to reconnect); otherwise a `maddr` wins, then
+    // the source (RFC 3581 `rport`, or forced), then `received` with the
+    // sent-by port. A `maddr` naming a host rather than an address is not
+    // resolved here (that would be RFC 3263 §5, which needs DNS): such a
+    // response goes to the source as if there were no `maddr`.
+    let maddr_ip = maddr
+        .filter(|_| !source.transport.is_stream())
+        .and_then(|m| m.trim_matches(['[', ']']).parse::<IpAddr>().ok());
+    let (addr, ttl) = match maddr_ip {
+        Some(ip) => {
+            // A multicast maddr is sent with the `ttl` parameter's TTL,
+            // 1 when absent (§18.2.2).
+            let ttl = ip
+                .is_multicast()
+                .then(|| ttl.and_then(|t| t.parse::<u8>().ok()).unwrap_or(1));
+            (SocketAddr::new(ip, sent_by_port), ttl)
+        }
+        None if source.transport.is_stream() || !(wants_rport || force_rport) => {
+            (SocketAddr::new(source.remote.ip(), sent_by_port), None)
+        }
+        None => (source.remote, None),
     };
     let top = |branch| TopVia {
-        route: ResponseRoute { source, addr },
+        route: ResponseRoute { source, addr, ttl },
         branch,
         sent_by: sent_by_digest(&via),
     };
@@ -461,6 +519,54 @@ mod tests {
         assert_eq!(client_id("z9hG4bK0123456789abcdef"), None);
         assert_eq!(client_id("z9hG4bKnothex-at-all-here-xyz"), None);
         assert_eq!(client_id("other"), None);
+    }
+
+    #[test]
+    fn maddr_routes_unreliable_responses() {
+        // Unicast maddr: there, at the sent-by port, even with rport.
+        let mut m = req("SIP/2.0/UDP h.example:5070;branch=z9hG4bKx;maddr=192.0.2.50;rport");
+        let r = stamp(&mut m, src("198.51.100.1:40000"), false).unwrap();
+        assert_eq!(r.route.addr, "192.0.2.50:5070".parse().unwrap());
+        assert_eq!(r.route.ttl, None);
+        // Multicast maddr: its TTL, 1 by default; default port 5060.
+        let mut m = req("SIP/2.0/UDP h.example;branch=z9hG4bKx;maddr=239.1.2.3;ttl=16");
+        let r = stamp(&mut m, src("198.51.100.1:40000"), false).unwrap();
+        assert_eq!(r.route.addr, "239.1.2.3:5060".parse().unwrap());
+        assert_eq!(r.route.ttl, Some(16));
+        let mut m = req("SIP/2.0/UDP h.example;branch=z9hG4bKx;maddr=239.1.2.3");
+        let r = stamp(&mut m, src("198.51.100.1:40000"), true).unwrap();
+        assert_eq!(r.route.ttl, Some(1));
+        let mut m = req("SIP/2.0/UDP h;branch=z9hG4bKx;maddr=[ff02::1]");
+        let r = stamp(&mut m, src("[2001:db8::9]:7000"), false).unwrap();
+        assert_eq!(r.route.addr, "[ff02::1]:5060".parse().unwrap());
+        // A host name maddr is not resolved here: back to the source.
+        let mut m = req("SIP/2.0/UDP h;branch=z9hG4bKx;maddr=relay.example;rport");
+        let r = stamp(&mut m, src("198.51.100.1:40000"), false).unwrap();
+        assert_eq!(r.route.addr, "198.51.100.1:40000".parse().unwrap());
+        // Reliable transports ignore maddr: the connection is reused.
+        let mut s = src("198.51.100.1:40000");
+        s.transport = TransportKind::Tcp;
+        let mut m = req("SIP/2.0/TCP h:5070;branch=z9hG4bKx;maddr=192.0.2.50");
+        let r = stamp(&mut m, s, false).unwrap();
+        assert_eq!(r.route.addr, "198.51.100.1:5070".parse().unwrap());
+        assert_eq!(r.route.ttl, None);
+    }
+
+    #[test]
+    fn multicast_destinations_are_named_in_our_via() {
+        let mut v = String::from("SIP/2.0/UDP h:1;branch=z9hG4bKx");
+        assert_eq!(add_multicast(&mut v, "192.0.2.1".parse().unwrap()), None);
+        assert_eq!(v, "SIP/2.0/UDP h:1;branch=z9hG4bKx");
+        assert_eq!(
+            add_multicast(&mut v, "224.0.1.75".parse().unwrap()),
+            Some(1)
+        );
+        let via = Via::parse(&v).unwrap();
+        assert_eq!(via.maddr(), Some("224.0.1.75"));
+        assert_eq!(via.ttl(), Some(1));
+        let mut v = String::from("SIP/2.0/UDP h:1");
+        assert_eq!(add_multicast(&mut v, "ff02::1".parse().unwrap()), None);
+        assert_eq!(Via::parse(&v).unwrap().maddr(), Some("[ff02::1]"));
     }
 
     #[test]

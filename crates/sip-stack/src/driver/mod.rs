@@ -324,6 +324,10 @@ async fn flush_loop(shared: Arc<Shared>, events: mpsc::UnboundedSender<Event>) {
                         })
                         .map(|(_, s)| s.clone());
                     if let Some(s) = sock {
+                        if let (Some(ttl), true) = (t.multicast_ttl, t.remote.is_ipv4()) {
+                            // Only multicast destinations use this TTL.
+                            let _ = s.set_multicast_ttl_v4(u32::from(ttl));
+                        }
                         if let Err(e) = s.send_to(&t.payload, t.remote).await {
                             tracing::debug!(remote = %t.remote, error = %e, "udp send failed");
                             let now = Instant::now();

@@ -115,6 +115,7 @@ impl Endpoint {
                     remote: source.remote,
                     connection: Some(id),
                     payload: Bytes::from_static(b"\r\n"),
+                    multicast_ttl: None,
                 }),
                 StreamItem::Pong => self.on_pong(now, id),
             }
@@ -157,6 +158,7 @@ impl Endpoint {
                     remote: c.remote,
                     connection: Some(ConnectionId(id)),
                     payload: Bytes::from_static(b"\r\n\r\n"),
+                    multicast_ttl: None,
                 };
                 self.core.transmits.push_back(t);
                 self.core

@@ -63,6 +63,7 @@ impl Endpoint {
                 remote: source.remote,
                 connection: source.connection,
                 server_name: None,
+                ttl: None,
             };
             let _ = self.core.send(&mut route, resp);
         }
@@ -84,6 +85,7 @@ impl Endpoint {
             remote: route.addr,
             connection: route.source.connection,
             server_name: None,
+            ttl: route.ttl,
         };
         let _ = self.core.send(&mut r, resp.to_bytes());
     }
@@ -93,13 +95,8 @@ impl Endpoint {
         if let Err(e) = msg.validate() {
             if !is_ack {
                 let rej = stateless::malformed(&e);
-                let route = via::stamp(&mut msg, source, true).map_or(
-                    ResponseRoute {
-                        source,
-                        addr: source.remote,
-                    },
-                    |t| t.route,
-                );
+                let route = via::stamp(&mut msg, source, true)
+                    .map_or(ResponseRoute::to_source(source), |t| t.route);
                 let tag = self.core.new_tag();
                 let resp = rej.response(&msg, &tag, self.core.cfg.server_name.as_deref());
                 self.send_stateless_response(&resp, route);
@@ -158,6 +155,7 @@ impl Endpoint {
             remote: top.route.addr,
             connection: source.connection,
             server_name: None,
+            ttl: top.route.ttl,
         };
         let mut part = ServerPart {
             sent_by: top.sent_by,

@@ -311,6 +311,7 @@ impl Endpoint {
             remote: target.addr,
             connection: None,
             server_name: target.server_name.clone(),
+            ttl: None,
         }
     }
 
@@ -329,13 +330,20 @@ impl Endpoint {
             let Some(listener) = self.core.listener_for(transport, target.addr) else {
                 return Err(Box::new((tx, TransportError::NoTransport(transport))));
             };
-            let (via, branch_at) = via::build_client(transport, &listener.sent_by, random, tx.id);
+            let (mut via, branch_at) =
+                via::build_client(transport, &listener.sent_by, random, tx.id);
+            let ttl = if transport.is_stream() {
+                None
+            } else {
+                via::add_multicast(&mut via, target.addr.ip())
+            };
             tx.route = Route {
                 transport,
                 local: listener.local,
                 remote: target.addr,
                 connection: None,
                 server_name: target.server_name.clone(),
+                ttl,
             };
             let Some(c) = tx.client_mut() else {
                 return Err(Box::new((tx, TransportError::NoTransport(transport))));
@@ -488,11 +496,14 @@ impl Endpoint {
             .listener_for(target.transport, target.addr)
             .ok_or(Error::NoTransport(target.transport))?;
         let local = listener.local;
+        let mut our_via = via::build(target.transport, &listener.sent_by, &branch);
+        let ttl = if target.transport.is_stream() {
+            None
+        } else {
+            via::add_multicast(&mut our_via, target.addr.ip())
+        };
         request.remove_first(HeaderName::Via);
-        request.prepend_header(
-            HeaderName::Via,
-            &via::build(target.transport, &listener.sent_by, &branch),
-        );
+        request.prepend_header(HeaderName::Via, &our_via);
         if !request.has(HeaderName::MaxForwards) {
             request.append_header(HeaderName::MaxForwards, "70");
         }
@@ -502,6 +513,7 @@ impl Endpoint {
             remote: target.addr,
             connection: None,
             server_name: target.server_name,
+            ttl,
         };
         self.core.send(&mut route, request.to_bytes())?;
         Ok(())

@@ -10,8 +10,9 @@ mod dns;
 #[cfg(feature = "tokio")]
 pub use dns::Resolver;
 
-use crate::types::TransportKind;
-use heron_sip::{Host, Uri};
+use crate::types::{Target, TransportKind};
+use heron_sip::headers::Route;
+use heron_sip::{Host, Message, Uri};
 use rand_core::RngCore;
 use std::net::IpAddr;
 
@@ -84,6 +85,21 @@ impl UriTarget {
         })
     }
 
+    /// The target when no DNS is needed (the host, or `maddr`, is an IP
+    /// address): the port given or the transport's default, pinned when
+    /// the URI named its transport. `None` for a host name.
+    pub fn literal_target(&self) -> Option<Target> {
+        let ip = self.ip?;
+        let transport = self.default_transport();
+        let port = self.port.unwrap_or(transport.default_port());
+        let t = Target::new(transport, std::net::SocketAddr::new(ip, port));
+        Some(if self.transport.is_some() {
+            t.pinned()
+        } else {
+            t
+        })
+    }
+
     /// §4.1: the transport when DNS is not asked (IP literal or explicit
     /// port): the parameter, else UDP (TLS for `sips:`).
     pub fn default_transport(&self) -> TransportKind {
@@ -92,6 +108,18 @@ impl UriTarget {
             (None, true) => TransportKind::Tls,
             (None, false) => TransportKind::Udp,
         }
+    }
+}
+
+/// Where a request goes next, as a URI to resolve (RFC 3261 §8.1.2): the
+/// first Route entry when the request has a route set, else the
+/// Request-URI. A `maddr` in that URI then names the host to contact
+/// (§19.1.1, RFC 3263 §4), which [`UriTarget::parse`] honours.
+pub fn next_hop(request: &Message) -> Result<UriTarget, ResolveError> {
+    match request.all::<Route>().next() {
+        Some(Ok(route)) => UriTarget::parse(&route.uri.to_string()),
+        Some(Err(e)) => Err(ResolveError::NotSip(e.to_string())),
+        None => UriTarget::parse(request.request_uri_str().unwrap_or("")),
     }
 }
 
@@ -273,6 +301,28 @@ mod tests {
         assert_eq!(sel, vec![(TransportKind::Tls, "_sips._tcp.x".to_owned())]);
     }
 
+    fn msg(text: &str) -> Message {
+        Message::parse(bytes::Bytes::from(text.replace('|', "\r\n"))).unwrap()
+    }
+
+    #[test]
+    fn next_hop_is_the_first_route_then_the_request_uri() {
+        let base = "OPTIONS sip:bob@example.com;maddr=192.0.2.9 SIP/2.0|Via: SIP/2.0/UDP h;branch=z9hG4bKa|\
+                    From: <sip:a@b>;tag=1|To: <sip:bob@example.com>|Call-ID: c|CSeq: 1 OPTIONS|";
+        let plain = msg(&format!("{base}Content-Length: 0||"));
+        let t = next_hop(&plain).unwrap();
+        assert_eq!(t.ip, Some("192.0.2.9".parse().unwrap()));
+        let routed = msg(&format!(
+            "{base}Route: <sip:edge.example.com;lr;maddr=198.51.100.4;transport=tcp>, <sip:core;lr>|Content-Length: 0||"
+        ));
+        let t = next_hop(&routed).unwrap();
+        assert_eq!(t.host, "198.51.100.4");
+        let target = t.literal_target().unwrap();
+        assert_eq!(target.addr, "198.51.100.4:5060".parse().unwrap());
+        assert_eq!(target.transport, TransportKind::Tcp);
+        assert!(target.transport_pinned);
+    }
+
     #[test]
     fn uri_targets() {
         let t = UriTarget::parse("sip:alice@192.0.2.1:5070;transport=tcp").unwrap();
@@ -284,6 +334,15 @@ mod tests {
         let t = UriTarget::parse("sip:[2001:db8::1]").unwrap();
         assert_eq!(t.host, "2001:db8::1");
         assert!(UriTarget::parse("tel:+4930555").is_err());
+        let t = UriTarget::parse("sip:bob@example.com:5080;maddr=239.255.255.1").unwrap();
+        assert_eq!(
+            t.literal_target().unwrap().addr,
+            "239.255.255.1:5080".parse().unwrap()
+        );
+        assert!(UriTarget::parse("sip:bob@example.com")
+            .unwrap()
+            .literal_target()
+            .is_none());
         assert!(UriTarget::parse("sip:a@b;transport=sctp").is_err());
     }
 }
