@@ -125,19 +125,34 @@ fn ulaw_tone(path: &std::path::Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sipp_calls_the_agent_through_kamailio() {
+    sipp_calls_through_kamailio("udp").await;
+}
+
+/// The agent registers over TLS and has no TLS listener (the usual set-up
+/// behind NAT, and what Teams Direct Routing, 3CX and CUBE expect): the
+/// PBX sends the INVITE back over the registration's own connection
+/// (RFC 5626/5923-style flow reuse), and the whole dialog stays on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_arrives_over_the_registrations_tls_connection() {
+    sipp_calls_through_kamailio("tls").await;
+}
+
+/// SIPp calls 1001 through Kamailio; the agent registered over
+/// `transport` answers with the echo pipeline; SIPp streams G.711.
+async fn sipp_calls_through_kamailio(transport: &str) {
     let sipp = require("sipp", "sip-tester");
     let k = Kamailio::start(USERS).await;
-    let (_agent, mut events) = echo_agent(agent_config(&agent_toml(&k, "udp"), &k.dir.0)).await;
-    assert!(
-        wait_for(&mut events, 10, |e| matches!(
-            e,
-            AgentEvent::Registered { .. }
-        )
-        .then_some(()))
-        .await
-        .is_some(),
-        "the agent registers first"
-    );
+    let (_agent, mut events) = echo_agent(agent_config(&agent_toml(&k, transport), &k.dir.0)).await;
+    let contact = wait_for(&mut events, 10, |e| match e {
+        AgentEvent::Registered { contact, .. } => Some(contact.clone()),
+        _ => None,
+    })
+    .await
+    .expect("the agent registers first");
+    if transport == "tls" {
+        // Registered with the address Kamailio saw: the connection's.
+        assert!(contact.contains("transport=tls"), "{contact}");
+    }
     let dir = Scratch::new("sipp");
     let rtp = dir.0.join("tone.ulaw");
     ulaw_tone(&rtp);
@@ -197,6 +212,23 @@ async fn sipp_calls_the_agent_through_kamailio() {
         String::from_utf8_lossy(&out.stderr),
         k.requests()
     );
+    let (kind, source) = wait_for(&mut events, 5, |e| match e {
+        AgentEvent::Incoming {
+            transport, source, ..
+        } => Some((*transport, *source)),
+        _ => None,
+    })
+    .await
+    .expect("the call came in");
+    if transport == "tls" {
+        // From Kamailio's TLS port, though the agent listens on no TLS
+        // port: over the connection the agent opened to register.
+        assert_eq!(kind, heron_sip_stack::TransportKind::Tls);
+        assert_eq!(source.port(), k.port + 1);
+    } else {
+        assert_eq!(kind, heron_sip_stack::TransportKind::Udp);
+        assert_eq!(source.port(), k.port);
+    }
     let info = wait_for(&mut events, 5, |e| match e {
         AgentEvent::Established { info, .. } => Some(info.clone()),
         _ => None,
@@ -219,6 +251,11 @@ async fn sipp_calls_the_agent_through_kamailio() {
         .requests()
         .iter()
         .any(|r| r.starts_with("REQ INVITE sip:1001@")));
+    assert!(
+        k.requests().iter().any(|r| r.starts_with("REQ BYE ")),
+        "the BYE went through Kamailio to the agent: {:#?}",
+        k.requests()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

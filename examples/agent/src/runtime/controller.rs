@@ -828,7 +828,12 @@ impl Controller {
             },
         };
         self.calls.insert(call, state);
-        self.emit(AgentEvent::Incoming { call, from });
+        self.emit(AgentEvent::Incoming {
+            call,
+            from,
+            transport: info.source.transport,
+            source: info.source.remote,
+        });
         let body = Bytes::from(sdp.to_string());
         let delay = self.cfg.call.answer_delay;
         if delay.is_zero() {

@@ -65,6 +65,10 @@ pub enum AgentEvent {
         call: CallKey,
         /// The caller.
         from: String,
+        /// The transport the INVITE arrived on.
+        transport: heron_sip_stack::TransportKind,
+        /// The address it came from (the PBX, or the caller).
+        source: SocketAddr,
     },
     /// An inbound call was refused by policy or negotiation.
     InboundRefused {
