@@ -381,6 +381,12 @@ impl DtlsSrtp {
         self.events.pop_front()
     }
 
+    /// Where the DTLS datagrams go: the peer's address from the SDP until
+    /// its DTLS datagrams arrive from elsewhere.
+    pub fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+
     /// The port this association runs on.
     pub fn component(&self) -> DtlsComponent {
         self.component
