@@ -95,6 +95,10 @@ pub enum TlsError {
     /// rustls refused the client-certificate verifier.
     #[error("client certificate verifier: {0}")]
     ClientVerifier(String),
+    /// A cipher suite in [`TlsConfig::cipher_suites`] is unknown, or
+    /// none of them works with the allowed protocol versions.
+    #[error("cipher suites: {0}")]
+    CipherSuites(String),
 }
 
 /// TLS knobs (the onboarding sheet's TLS row).
@@ -113,6 +117,11 @@ pub struct TlsConfig {
     /// system roots are never used for this: anybody can get a
     /// certificate from a public CA.
     pub client_ca: Option<Vec<CertificateDer<'static>>>,
+    /// The cipher suites to offer and accept, by IANA name as rustls
+    /// spells them (`TLS13_AES_256_GCM_SHA384`,
+    /// `TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`, ...), in order of
+    /// preference; empty keeps rustls' defaults.
+    pub cipher_suites: Vec<String>,
 }
 
 impl TlsConfig {
@@ -134,8 +143,45 @@ impl TlsConfig {
         }
     }
 
-    fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-        Arc::new(rustls::crypto::ring::default_provider())
+    /// The names of the suites this TLS stack has, as
+    /// [`TlsConfig::cipher_suites`] takes them.
+    pub fn supported_cipher_suites() -> Vec<String> {
+        rustls::crypto::ring::default_provider()
+            .cipher_suites
+            .iter()
+            .map(|s| format!("{:?}", s.suite()))
+            .collect()
+    }
+
+    /// The ring provider, its suites narrowed to `cipher_suites`.
+    fn provider(&self) -> Result<Arc<rustls::crypto::CryptoProvider>, TlsError> {
+        let mut p = rustls::crypto::ring::default_provider();
+        if self.cipher_suites.is_empty() {
+            return Ok(Arc::new(p));
+        }
+        let all = std::mem::take(&mut p.cipher_suites);
+        for name in &self.cipher_suites {
+            let s = all
+                .iter()
+                .find(|s| format!("{:?}", s.suite()).eq_ignore_ascii_case(name.trim()))
+                .ok_or_else(|| {
+                    TlsError::CipherSuites(format!(
+                        "{name:?} is not supported; use one of {}",
+                        Self::supported_cipher_suites().join(", ")
+                    ))
+                })?;
+            p.cipher_suites.push(*s);
+        }
+        let usable = p.cipher_suites.iter().any(|s| match s {
+            rustls::SupportedCipherSuite::Tls13(_) => true,
+            rustls::SupportedCipherSuite::Tls12(_) => self.min_version == TlsVersion::Tls12,
+        });
+        if !usable {
+            return Err(TlsError::CipherSuites(
+                "only TLS 1.2 suites are listed but the minimum version is TLS 1.3".into(),
+            ));
+        }
+        Ok(Arc::new(p))
     }
 
     /// The rustls client configuration: host names are verified against
@@ -158,7 +204,7 @@ impl TlsConfig {
         if roots.is_empty() {
             return Err(TlsError::NoRoots);
         }
-        let builder = ClientConfig::builder_with_provider(Self::provider())
+        let builder = ClientConfig::builder_with_provider(self.provider()?)
             .with_protocol_versions(self.versions())?
             .with_root_certificates(roots);
         let cfg = match &self.identity {
@@ -173,7 +219,7 @@ impl TlsConfig {
         let Some(id) = &self.identity else {
             return Ok(None);
         };
-        let builder = ServerConfig::builder_with_provider(Self::provider())
+        let builder = ServerConfig::builder_with_provider(self.provider()?)
             .with_protocol_versions(self.versions())?;
         let builder = match self.client_auth {
             ClientAuth::None => builder.with_no_client_auth(),
@@ -189,7 +235,7 @@ impl TlsConfig {
                     roots.add(c.clone())?;
                 }
                 let mut v =
-                    WebPkiClientVerifier::builder_with_provider(Arc::new(roots), Self::provider());
+                    WebPkiClientVerifier::builder_with_provider(Arc::new(roots), self.provider()?);
                 if self.client_auth == ClientAuth::Request {
                     v = v.allow_unauthenticated();
                 }

@@ -113,6 +113,9 @@ pub fn stack_config(
         if tls.identity.is_some() {
             t.identity = tls.identity.clone();
         }
+        // `tls.ciphers`, in the configured order; checked against what
+        // the TLS stack has when it starts (StartError::Tls names them).
+        t.cipher_suites = cfg.tls.ciphers.clone();
         s.tls = Some(t);
     }
     Ok(s)
@@ -287,5 +290,93 @@ fn family_ok(cfg: &AgentConfig, ip: IpAddr) -> bool {
         crate::config::IpFamily::V4 => ip.is_ipv4(),
         crate::config::IpFamily::V6 => ip.is_ipv6(),
         crate::config::IpFamily::Any => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(tls: &str) -> AgentConfig {
+        let text = format!(
+            r#"
+[account]
+aor = "sip:1001@pbx.example.com"
+password_env = "PW"
+[sip]
+registrar = "127.0.0.1:5061"
+transport = "tls"
+[tls]
+server_name = "pbx.example.com"
+{tls}
+"#
+        );
+        let env = HashMap::from([("PW".to_owned(), "x".to_owned())]);
+        match crate::config::load_str(&text, ".".as_ref(), &env) {
+            Ok(l) => l.config,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn suites(c: &rustls::ClientConfig) -> Vec<String> {
+        c.crypto_provider()
+            .cipher_suites
+            .iter()
+            .map(|s| format!("{:?}", s.suite()))
+            .collect()
+    }
+
+    /// A CA so that the client configuration builds without system roots.
+    fn with_ca(mut s: StackConfig) -> StackConfig {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let ca = rcgen::CertificateParams::new(vec!["ca".to_owned()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        if let Some(t) = s.tls.as_mut() {
+            t.ca = Some(vec![ca.der().clone()]);
+        }
+        s
+    }
+
+    #[test]
+    fn tls_ciphers_are_applied_in_order() {
+        let c = cfg(
+            r#"ciphers = ["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS13_AES_256_GCM_SHA384"]"#,
+        );
+        let s = with_ca(stack_config(&c, &TlsOverride::default(), false).unwrap());
+        let client = s.tls.as_ref().unwrap().client_config().unwrap();
+        assert_eq!(
+            suites(&client),
+            [
+                "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                "TLS13_AES_256_GCM_SHA384"
+            ]
+        );
+        // No ciphers: rustls' defaults, all of them.
+        let s = with_ca(stack_config(&cfg(""), &TlsOverride::default(), false).unwrap());
+        let client = s.tls.as_ref().unwrap().client_config().unwrap();
+        assert_eq!(
+            suites(&client),
+            heron_sip_stack::driver::TlsConfig::supported_cipher_suites()
+        );
+        assert!(suites(&client).len() >= 9);
+    }
+
+    #[test]
+    fn tls12_suites_with_min_version_13_fail_to_start_with_a_reason() {
+        let c = cfg("min_version = \"1.3\"\nciphers = [\"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\"]");
+        let s = with_ca(stack_config(&c, &TlsOverride::default(), false).unwrap());
+        let e = s.tls.as_ref().unwrap().client_config().unwrap_err();
+        assert!(e.to_string().contains("TLS 1.3"), "{e}");
+    }
+
+    #[test]
+    fn every_suite_the_config_accepts_exists_in_the_stack() {
+        let have = heron_sip_stack::driver::TlsConfig::supported_cipher_suites();
+        for name in crate::config::TLS_CIPHERS {
+            assert!(have.iter().any(|h| h == name), "{name} not in {have:?}");
+        }
     }
 }
