@@ -1,10 +1,10 @@
 //! Fuzz what heron-agent reads from peers and pipelines: destinations
 //! (dial strings, sip:/tel:/urn: URIs) through the call policy, SIP INFO
-//! DTMF bodies, WAV files, and the log redaction. None may panic, and an
-//! emergency number is never allowed.
+//! DTMF bodies (heron-sip-stack's parser, which the agent's calls use),
+//! WAV files, and the log redaction. None may panic, and an emergency
+//! number is never allowed.
 #![no_main]
 
-use heron_agent::media::dtmf::parse_info_dtmf;
 use heron_agent::media::wav::Wav;
 use heron_agent::policy::{CallPolicy, PolicyConfig};
 use libfuzzer_sys::fuzz_target;
@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
         }
         1 => {
             let (ct, body) = text.split_once('\n').unwrap_or(("application/dtmf-relay", &text));
-            let _ = parse_info_dtmf(ct, body);
+            let _ = heron_sip_stack::ua::dtmf::parse_info_dtmf(ct, body.as_bytes());
         }
         2 => {
             let _ = Wav::parse(rest);

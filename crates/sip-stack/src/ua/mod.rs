@@ -60,6 +60,7 @@
 mod config;
 #[cfg(feature = "tokio")]
 pub mod driver;
+pub mod dtmf;
 mod event;
 mod registrations;
 pub mod trace;
