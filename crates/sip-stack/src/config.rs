@@ -58,6 +58,51 @@ impl Default for KeepAlive {
     }
 }
 
+/// How UDP flows to the registrar or outbound proxy are kept alive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UdpKeepAliveKind {
+    /// A STUN Binding request (RFC 5626 §4.4.2). The answer proves the
+    /// flow alive; no answer within the timeout, or a changed mapped
+    /// address (the NAT rebound), fails the flow.
+    Stun,
+    /// A bare CRLF CRLF datagram, which most PBXs ignore but which keeps
+    /// NAT bindings open. Nothing answers it, so a dead flow goes
+    /// unnoticed.
+    Crlf,
+    /// An OPTIONS request (what many PBXs call "qualify"). Any response
+    /// proves the flow alive; a timeout (Timer F) or a transport error
+    /// fails it.
+    Options,
+}
+
+/// Keep-alives on UDP flows to the registrar or outbound proxy: the flow
+/// starts with the first REGISTER sent over UDP to an address (or with
+/// [`Endpoint::keep_alive_udp`](crate::Endpoint::keep_alive_udp)) and is
+/// reported dead the way a TCP/TLS flow is, with
+/// [`Event::ConnectionClosed`](crate::Event::ConnectionClosed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UdpKeepAlive {
+    /// What to send.
+    pub kind: UdpKeepAliveKind,
+    /// Time between keep-alives (NAT bindings for UDP often last only
+    /// 30 s; the default is 25 s).
+    pub interval: Duration,
+    /// STUN: how long to wait for the answer, retransmitting the request
+    /// from T1 doubling (RFC 5389 §7.2.1), before the flow is declared
+    /// dead. OPTIONS uses its transaction's Timer F instead.
+    pub timeout: Duration,
+}
+
+impl Default for UdpKeepAlive {
+    fn default() -> Self {
+        UdpKeepAlive {
+            kind: UdpKeepAliveKind::Stun,
+            interval: Duration::from_secs(25),
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
 /// Everything an [`Endpoint`](crate::Endpoint) is configured with.
 #[derive(Debug, Clone)]
 pub struct EndpointConfig {
@@ -77,6 +122,13 @@ pub struct EndpointConfig {
     pub uri_schemes: Vec<String>,
     /// Keep-alives on outbound stream flows; `None` sends none.
     pub keepalive: Option<KeepAlive>,
+    /// Keep-alives on UDP flows to the registrar or outbound proxy;
+    /// `None` (the default) sends none.
+    pub udp_keepalive: Option<UdpKeepAlive>,
+    /// Answer STUN Binding requests that arrive on our UDP ports (RFC 5626
+    /// §5.4: what a registrar or edge proxy does for its clients'
+    /// keep-alives). On by default.
+    pub answer_stun: bool,
     /// Send responses over UDP to the source port even when the request's
     /// Via has no `rport` (symmetric response routing, what many stacks
     /// call "force rport"). Off: RFC 3261 §18.2.2 as written.
@@ -122,6 +174,8 @@ impl Default for EndpointConfig {
             ],
             uri_schemes: vec!["sip".into(), "sips".into(), "tel".into()],
             keepalive: Some(KeepAlive::default()),
+            udp_keepalive: None,
+            answer_stun: true,
             force_rport: false,
             udp_max_request: 1300,
             server_name: Some(concat!("heron-sip-stack/", env!("CARGO_PKG_VERSION")).into()),

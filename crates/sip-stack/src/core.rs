@@ -53,6 +53,27 @@ pub(crate) struct Connection {
     pub(crate) peer: Option<Box<PeerCertificate>>,
 }
 
+/// A UDP flow to a registrar or outbound proxy that gets keep-alives
+/// (RFC 5626 §4.4 and the common CRLF/OPTIONS variants).
+#[derive(Debug)]
+pub(crate) struct UdpFlow {
+    pub(crate) local: SocketAddr,
+    pub(crate) remote: SocketAddr,
+    pub(crate) timers: Deadlines,
+    /// STUN: the outstanding request and its current retransmit interval.
+    pub(crate) stun: Option<([u8; 12], Duration)>,
+    /// STUN: the address the last answer reported (RFC 5626 §4.4.2).
+    pub(crate) mapped: Option<SocketAddr>,
+    /// OPTIONS: the outstanding probe's transaction id.
+    pub(crate) probe: Option<u64>,
+    /// OPTIONS: the CSeq of the last probe.
+    pub(crate) cseq: u32,
+}
+
+/// How an internal OPTIONS probe ended: alive, or the error that fails
+/// its flow.
+pub(crate) type ProbeOutcome = (u64, Result<(), TransportError>);
+
 pub(crate) struct Core {
     pub(crate) cfg: EndpointConfig,
     pub(crate) rng: Box<dyn RngCore + Send>,
@@ -63,6 +84,11 @@ pub(crate) struct Core {
     pub(crate) listeners: Vec<Listener>,
     pub(crate) conns: FxMap<u64, Connection>,
     pub(crate) conn_by_remote: HashMap<(TransportKind, SocketAddr), u64>,
+    /// UDP flows with keep-alives, by id (ids shared with connections).
+    pub(crate) flows: FxMap<u64, UdpFlow>,
+    pub(crate) flow_by_remote: HashMap<SocketAddr, u64>,
+    /// Outcomes of OPTIONS keep-alive probes, for the endpoint to act on.
+    pub(crate) probe_outcomes: Vec<ProbeOutcome>,
     pub(crate) next_id: u64,
 }
 
@@ -80,6 +106,9 @@ impl Core {
             listeners: Vec::new(),
             conns: FxMap::default(),
             conn_by_remote: HashMap::new(),
+            flows: FxMap::default(),
+            flow_by_remote: HashMap::new(),
+            probe_outcomes: Vec::new(),
             next_id: 1,
         }
     }
@@ -206,6 +235,17 @@ impl Core {
         if let Some(c) = self.conns.get_mut(&id) {
             c.timers.set(timer, now + after);
             self.timers.push(now, after, Owner::Connection(id), timer);
+        } else if let Some(f) = self.flows.get_mut(&id) {
+            f.timers.set(timer, now + after);
+            self.timers.push(now, after, Owner::Connection(id), timer);
+        }
+    }
+
+    /// The deadline of `timer` on connection or flow `id`, if armed.
+    pub(crate) fn conn_timer(&self, id: u64, timer: Timer) -> Option<Instant> {
+        match self.conns.get(&id) {
+            Some(c) => c.timers.get(timer),
+            None => self.flows.get(&id).and_then(|f| f.timers.get(timer)),
         }
     }
 }

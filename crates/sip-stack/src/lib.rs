@@ -86,7 +86,7 @@ mod via;
 pub mod driver;
 pub mod resolve;
 
-pub use config::{EndpointConfig, KeepAlive, Timers};
+pub use config::{EndpointConfig, KeepAlive, Timers, UdpKeepAlive, UdpKeepAliveKind};
 pub use endpoint::Endpoint;
 pub use error::Error;
 pub use transaction::{Kind as TransactionKind, State as TransactionState};

@@ -43,10 +43,12 @@ pub enum Timer {
     KeepAlive,
     /// Connection: the keep-alive pong is overdue.
     KeepAliveTimeout,
+    /// UDP flow: retransmit the STUN keep-alive request.
+    StunRetransmit,
 }
 
 impl Timer {
-    const COUNT: usize = 15;
+    const COUNT: usize = 16;
 
     fn index(self) -> usize {
         self as usize

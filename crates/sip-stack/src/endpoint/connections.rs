@@ -141,6 +141,7 @@ impl Endpoint {
 
     pub(super) fn on_connection_timer(&mut self, now: Instant, id: u64, at: Instant, timer: Timer) {
         let Some(c) = self.core.conns.get_mut(&id) else {
+            self.on_flow_timer(now, id, at, timer);
             return;
         };
         if c.timers.get(timer) != Some(at) {

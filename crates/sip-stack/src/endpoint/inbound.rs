@@ -1,7 +1,7 @@
 //! Received messages: parsing, stateless rejection, matching to
 //! transactions (§17.1.3, §17.2.3 with the RFC 2543 fallback), CANCEL.
 
-use super::{slot_add, Endpoint};
+use super::{slot_add, stun, Endpoint};
 use crate::core::Route;
 use crate::stateless::{self, Rejection};
 use crate::transaction::{client, server, Kind, Rfc2543, ServerPart, State, Transaction};
@@ -40,6 +40,10 @@ impl Endpoint {
         remote: SocketAddr,
         bytes: Bytes,
     ) {
+        if stun::is_stun(&bytes) {
+            self.handle_stun(local, remote, &bytes);
+            return;
+        }
         let source = Source {
             transport,
             local,
@@ -285,6 +289,9 @@ impl Endpoint {
             None => return,
         };
         self.after_client(now, id, next);
+        if !self.core.probe_outcomes.is_empty() {
+            self.drain_probes();
+        }
     }
 
     /// §17.1.3: the client transaction a response belongs to, found from

@@ -4,6 +4,8 @@
 
 mod connections;
 mod inbound;
+mod keepalive;
+mod stun;
 
 use crate::config::EndpointConfig;
 use crate::core::{Core, Listener, Route};
@@ -369,6 +371,12 @@ impl Endpoint {
         if let Err(e) = client::start(&mut tx, &mut self.core, now) {
             return Err(Box::new((tx, e)));
         }
+        if tx.method == Method::Register && transport == TransportKind::Udp {
+            let remote = tx.route.remote;
+            if let Some(c) = tx.client_part() {
+                self.note_register(now, remote, &c.request);
+            }
+        }
         self.txs.insert(tx.id, Box::new(tx));
         Ok(())
     }
@@ -560,6 +568,9 @@ impl Endpoint {
         for id in hit {
             self.fail_client(now, id, err.clone());
         }
+        if !self.core.probe_outcomes.is_empty() {
+            self.drain_probes();
+        }
     }
 
     /// A client transaction's transport failed.
@@ -598,6 +609,9 @@ impl Endpoint {
                 }
                 Owner::Connection(id) => self.on_connection_timer(now, id, at, timer),
             }
+        }
+        if !self.core.probe_outcomes.is_empty() {
+            self.drain_probes();
         }
     }
 
@@ -707,7 +721,7 @@ impl Endpoint {
         while let Some((at, owner, timer)) = self.core.timers.peek() {
             let live = match owner {
                 Owner::Transaction(id) => self.txs.get(&id).and_then(|t| t.timers.get(timer)),
-                Owner::Connection(id) => self.core.conns.get(&id).and_then(|c| c.timers.get(timer)),
+                Owner::Connection(id) => self.core.conn_timer(id, timer),
             } == Some(at);
             if live {
                 return Some(at);

@@ -7,7 +7,7 @@ pub(crate) mod server;
 
 use crate::core::{Core, Route};
 use crate::timer::{Deadlines, Owner, Timer};
-use crate::types::{ClientKey, Event, ServerKey, Target, TransactionKey};
+use crate::types::{ClientKey, Event, ServerKey, Target, TransactionKey, TransportError};
 use bytes::Bytes;
 use heron_sip::{Message, Method};
 use std::collections::VecDeque;
@@ -73,6 +73,10 @@ pub(crate) struct ClientPart {
     pub(crate) targets: VecDeque<Target>,
     /// INVITE: a CANCEL waits for the first provisional response.
     pub(crate) pending_cancel: Option<u64>,
+    /// An OPTIONS keep-alive probe of this UDP flow: its events go to the
+    /// flow, not the user (flow 0, which never exists, once the flow is
+    /// gone).
+    pub(crate) probe: Option<u64>,
 }
 
 impl ClientPart {
@@ -178,6 +182,7 @@ impl Transaction {
             user: id,
             targets: VecDeque::new(),
             pending_cancel: None,
+            probe: None,
         };
         Transaction::base(id, kind, route, method, Role::Client(Box::new(part)))
     }
@@ -296,9 +301,24 @@ impl Transaction {
     }
 
     pub(crate) fn event(&self, core: &mut Core, e: Event) {
-        if !self.superseded {
-            core.events.push_back(e);
+        if self.superseded {
+            return;
         }
+        if let Some(flow) = self.client_part().and_then(|c| c.probe) {
+            // A keep-alive probe: any answer means the flow is alive.
+            let outcome = match e {
+                Event::Response { .. } => Ok(()),
+                Event::Timeout { .. } => Err(TransportError::KeepAliveTimeout(
+                    self.route.remote,
+                    core.cfg.timers.t1x64(),
+                )),
+                Event::TransportError { error, .. } => Err(error),
+                _ => return,
+            };
+            core.probe_outcomes.push((flow, outcome));
+            return;
+        }
+        core.events.push_back(e);
     }
 }
 
