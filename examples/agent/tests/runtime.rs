@@ -234,16 +234,27 @@ async fn call_settings_delay_limit_and_transfer_off() {
     let (a, mut ae) = start(cfg("alice", "", "\"rfc4733\"")).await;
     let (b, mut be) = start(bob_cfg).await;
     let call = a.call(&uri("bob", &b)).await.unwrap();
-    // Early media starts Bob's media before the 200; Alice's after it.
+    // Early media starts Bob's media before the 200, and Alice's on the
+    // 183 (a reliable one: both support 100rel); the 200 confirms it.
     let bcall = wait(&mut be, |e| match e {
         AgentEvent::Established { call, .. } => Some(*call),
         _ => None,
     })
     .await;
-    wait(&mut ae, |e| {
-        matches!(e, AgentEvent::Established { call: c, .. } if *c == call).then_some(())
+    let early = wait(&mut ae, |e| match e {
+        AgentEvent::EarlyMedia { call: c, info } if *c == call => Some(info.clone()),
+        AgentEvent::Established { call: c, .. } if *c == call => {
+            panic!("answered without early media first")
+        }
+        _ => None,
     })
     .await;
+    let answered = wait(&mut ae, |e| match e {
+        AgentEvent::Established { call: c, info } if *c == call => Some(info.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(early, answered, "the same stream, confirmed by the answer");
     assert!(matches!(
         b.transfer(bcall, "sip:carol@127.0.0.1").await,
         Err(CallError::NotAllowed(_))
