@@ -74,6 +74,10 @@ fn err(kind: ParseErrorKind, at: usize) -> ParseError {
 }
 
 fn parse_version(v: &str) -> Option<(u8, u8)> {
+    // Nearly every message says exactly this.
+    if v == "SIP/2.0" {
+        return Some((2, 0));
+    }
     let rest = v.get(..4).filter(|p| p.eq_ignore_ascii_case("SIP/"))?;
     let _ = rest;
     let (a, b) = v[4..].split_once('.')?;
