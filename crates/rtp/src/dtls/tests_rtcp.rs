@@ -259,6 +259,10 @@ fn both_ports_key_their_own_streams(ca: DtlsConfig, cb: DtlsConfig) {
     assert_eq!(rtcp_flows(&mut a, &mut b, t), (1, 1));
     assert_eq!(rtcp_flows(&mut b, &mut a, t), (1, 1));
     assert!(a.media.stats().rtt.is_some());
+    assert_eq!(
+        (a.media.stats().rtcp_sent, a.media.stats().rtcp_received),
+        (2, 2)
+    );
     assert_eq!(a.media.stats().packets_dropped, 0);
     assert_eq!(b.media.stats().packets_dropped, 0);
 }
@@ -434,6 +438,7 @@ fn rtcp_port_failure_leaves_rtp_running() {
     assert!(a.media.rtcp_keys_pending());
     let later = net.now + Duration::from_secs(10);
     assert_eq!(rtcp_flows(&mut a, &mut b, later), (0, 0));
+    assert_eq!(a.media.stats().rtcp_sent, 0);
 }
 
 #[test]

@@ -104,6 +104,11 @@ pub struct SessionStats {
     pub octets_sent: u64,
     /// RTP packets received and accepted.
     pub packets_received: u64,
+    /// RTCP compound packets sent.
+    pub rtcp_sent: u64,
+    /// RTCP compound packets received and accepted (authenticated and
+    /// decrypted with SRTCP).
+    pub rtcp_received: u64,
     /// RTP/RTCP packets dropped (malformed, unknown PT, SRTP failures, wrong direction).
     pub packets_dropped: u64,
     /// Packets lost, per RFC 3550 A.3, from the current source.

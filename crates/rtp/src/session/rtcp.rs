@@ -58,6 +58,7 @@ impl MediaSession {
         if RtcpCompound::validate(&datagram[..len]).is_err() {
             return false;
         }
+        self.stats.rtcp_received += 1;
         let arrival_ntp = self.ntp_at(now);
         for p in RtcpCompound::new(&datagram[..len]).flatten() {
             let blocks = match p {
@@ -155,6 +156,7 @@ impl MediaSession {
             }
         }
         self.sent_since_report = false;
+        self.stats.rtcp_sent += 1;
         let dest = self.remote_rtcp;
         self.queue(dest, buf, len, true);
         self.events.push_back(SessionEvent::Stats(self.stats()));
