@@ -91,8 +91,9 @@ pub enum SessionEvent {
         /// The leaving SSRC.
         ssrc: u32,
     },
-    /// Periodic statistics, emitted with each RTCP report we send.
-    Stats(SessionStats),
+    /// Periodic statistics, emitted with each RTCP report we send (boxed:
+    /// the other events stay small in the queue).
+    Stats(Box<SessionStats>),
 }
 
 /// Session counters.

@@ -159,6 +159,7 @@ impl MediaSession {
         self.stats.rtcp_sent += 1;
         let dest = self.remote_rtcp;
         self.queue(dest, buf, len, true);
-        self.events.push_back(SessionEvent::Stats(self.stats()));
+        self.events
+            .push_back(SessionEvent::Stats(Box::new(self.stats())));
     }
 }
