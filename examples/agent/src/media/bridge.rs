@@ -127,6 +127,10 @@ pub fn session_config(
         heron_sdp::MediaSecurity::Sdes(k) => MediaSecurity::Srtp(sdes_keys(k)?),
         heron_sdp::MediaSecurity::Dtls(_) => MediaSecurity::Pending,
     };
+    // DTLS-SRTP on separate ports: the RTCP port has its own handshake and
+    // keys (RFC 5764 §4.1).
+    cfg.separate_rtcp_keys =
+        matches!(m.security, heron_sdp::MediaSecurity::Dtls(_)) && cfg.remote_rtcp_addr.is_some();
     cfg.latching = Latching {
         enabled: symmetric_rtp,
         ..Latching::default()

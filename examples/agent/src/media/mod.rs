@@ -24,3 +24,5 @@ pub use summary::CallSummary;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_dtls;

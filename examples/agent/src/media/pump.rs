@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use heron_codecs::dtmf::{DtmfDetector, DtmfEvent as ToneEvent, DtmfGenerator, DtmfToneConfig};
 use heron_codecs::{open_codec, Codec, CodecError, Resampler};
-use heron_rtp::dtls::{DtlsConfig, DtlsEvent, DtlsIdentity, DtlsSrtp};
+use heron_rtp::dtls::{DtlsConfig, DtlsError, DtlsEvent, DtlsIdentity, DtlsSrtp};
 
 use crate::config::DtlsBackend;
 use heron_rtp::jitter::Playout;
@@ -96,6 +96,8 @@ pub const DTMF_DURATION: Duration = Duration::from_millis(160);
 pub struct MediaPump {
     session: MediaSession,
     dtls: Option<DtlsSrtp>,
+    /// The RTCP port's association when RTCP is not multiplexed.
+    dtls_rtcp: Option<DtlsSrtp>,
     failed: Option<String>,
     codec: Box<dyn Codec>,
     receive_pt: u8,
@@ -150,7 +152,11 @@ impl MediaPump {
         let session_cfg = bridge::session_config(media, cfg.local_addr, cfg.symmetric_rtp)?;
         let ptime = session_cfg.ptime;
         let remote = session_cfg.remote_addr;
+        let remote_rtcp = session_cfg
+            .remote_rtcp_addr
+            .filter(|_| session_cfg.separate_rtcp_keys);
         let mut session = MediaSession::new(session_cfg, now, ntp_now, rng)?;
+        let mut dtls_rtcp = None;
         let dtls = match &media.security {
             heron_sdp::MediaSecurity::Dtls(params) => {
                 let id = cfg
@@ -164,6 +170,12 @@ impl MediaPump {
                     },
                     ..DtlsConfig::default()
                 };
+                if let Some(rtcp) = remote_rtcp {
+                    let mut d = DtlsSrtp::new_rtcp(dcfg.clone(), id.clone(), rtcp);
+                    d.set_remote(now, bridge::remote_dtls(params), &mut session)
+                        .map_err(|e| MediaError::Dtls(format!("RTCP port: {e}")))?;
+                    dtls_rtcp = Some(d);
+                }
                 let mut d = DtlsSrtp::new(dcfg, id, remote);
                 d.set_remote(now, bridge::remote_dtls(params), &mut session)
                     .map_err(|e| MediaError::Dtls(e.to_string()))?;
@@ -193,6 +205,7 @@ impl MediaPump {
         Ok(MediaPump {
             session,
             dtls,
+            dtls_rtcp,
             failed: None,
             receive_pt: media.codec.receive_payload_type,
             rx_rs: Resampler::new(codec_rate, pipeline_rate)?,
@@ -245,6 +258,10 @@ impl MediaPump {
         {
             d.set_remote(now, bridge::remote_dtls(p), &mut self.session)
                 .map_err(|e| MediaError::Dtls(e.to_string()))?;
+            if let Some(r) = self.dtls_rtcp.as_mut() {
+                r.set_remote(now, bridge::remote_dtls(p), &mut self.session)
+                    .map_err(|e| MediaError::Dtls(format!("RTCP port: {e}")))?;
+            }
         }
         Ok(())
     }
@@ -261,8 +278,13 @@ impl MediaPump {
         Ok(())
     }
 
-    /// A received datagram.
+    /// A datagram received on the RTP socket (or, when the caller does not
+    /// tell the sockets apart, on either: DTLS and RTCP from the RTCP
+    /// association's peer then go to the RTCP port's association).
     pub fn handle_datagram(&mut self, now: Instant, src: SocketAddr, buf: &mut [u8]) -> Handled {
+        if self.is_for_rtcp_port(src, buf) {
+            return self.handle_rtcp_datagram(now, src, buf);
+        }
         let h = match self.dtls.as_mut() {
             Some(d) => d.handle_datagram(now, src, buf, &mut self.session),
             None => self.session.handle_datagram(now, src, buf),
@@ -271,27 +293,88 @@ impl MediaPump {
         h
     }
 
+    /// A datagram received on the RTCP socket (no rtcp-mux): with
+    /// DTLS-SRTP it belongs to the RTCP port's own handshake and keys
+    /// (RFC 5764 §4.1).
+    pub fn handle_rtcp_datagram(
+        &mut self,
+        now: Instant,
+        src: SocketAddr,
+        buf: &mut [u8],
+    ) -> Handled {
+        let h = match (self.dtls_rtcp.as_mut(), self.dtls.as_mut()) {
+            (Some(d), _) | (None, Some(d)) => d.handle_datagram(now, src, buf, &mut self.session),
+            (None, None) => self.session.handle_datagram(now, src, buf),
+        };
+        self.dtls_events();
+        h
+    }
+
+    /// A DTLS or RTCP datagram from the RTCP association's peer that is
+    /// not also the RTP association's peer: it belongs to the RTCP port
+    /// (held there until its keys are in, like the RTP port's media).
+    fn is_for_rtcp_port(&self, src: SocketAddr, buf: &[u8]) -> bool {
+        use heron_rtp::demux::{classify, PacketKind};
+        let Some(r) = self.dtls_rtcp.as_ref() else {
+            return false;
+        };
+        matches!(classify(buf), PacketKind::Dtls | PacketKind::Rtcp)
+            && src == r.peer()
+            && self.dtls.as_ref().is_none_or(|d| d.peer() != src)
+    }
+
     fn dtls_events(&mut self) {
-        let Some(d) = self.dtls.as_mut() else { return };
-        while let Some(e) = d.poll_event() {
-            match e {
-                DtlsEvent::Connected { profile, .. } => {
-                    tracing::info!(profile = profile.name(), "DTLS-SRTP keys installed");
-                    self.info.srtp = Some(format!("DTLS-SRTP {}", profile.name()));
+        if let Some(d) = self.dtls.as_mut() {
+            while let Some(e) = d.poll_event() {
+                match e {
+                    DtlsEvent::Connected { profile, .. } => {
+                        tracing::info!(profile = profile.name(), "DTLS-SRTP keys installed");
+                        self.info.srtp = Some(format!("DTLS-SRTP {}", profile.name()));
+                    }
+                    DtlsEvent::Failed(err) => {
+                        tracing::warn!(error = %err, "DTLS-SRTP failed");
+                        self.failed = Some(format!("DTLS-SRTP: {err}"));
+                    }
+                    _ => {}
                 }
-                DtlsEvent::Failed(err) => {
-                    tracing::warn!(error = %err, "DTLS-SRTP failed");
-                    self.failed = Some(format!("DTLS-SRTP: {err}"));
+            }
+        }
+        if let Some(d) = self.dtls_rtcp.as_mut() {
+            while let Some(e) = d.poll_event() {
+                match e {
+                    DtlsEvent::Connected { profile, .. } => {
+                        tracing::info!(
+                            profile = profile.name(),
+                            "SRTCP keys installed (RTCP port)"
+                        );
+                    }
+                    // A certificate that does not match is an attack or a
+                    // misconfiguration: the call ends as on the RTP port.
+                    DtlsEvent::Failed(
+                        err @ (DtlsError::FingerprintMismatch { .. } | DtlsError::NoFingerprint),
+                    ) => {
+                        tracing::warn!(error = %err, "DTLS-SRTP on the RTCP port failed");
+                        self.failed = Some(format!("DTLS-SRTP (RTCP port): {err}"));
+                    }
+                    // Otherwise the audio goes on, without RTCP.
+                    DtlsEvent::Failed(err) => {
+                        tracing::warn!(error = %err, "DTLS-SRTP on the RTCP port failed; no RTCP");
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
         }
     }
 
-    /// The next datagram to send (DTLS handshake first).
+    /// The next datagram to send (DTLS handshakes first).
     pub fn poll_transmit(&mut self, out: &mut [u8]) -> Option<Transmit> {
-        if let Some(t) = self.dtls.as_mut().and_then(|d| d.poll_transmit(out)) {
-            return Some(t);
+        for d in [self.dtls.as_mut(), self.dtls_rtcp.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(t) = d.poll_transmit(out) {
+                return Some(t);
+            }
         }
         self.session.poll_transmit(out)
     }
@@ -305,10 +388,13 @@ impl MediaPump {
             Some(t) => t.min(self.next_tick),
             None => self.next_tick,
         };
-        Some(match self.dtls.as_ref().and_then(|d| d.poll_timeout()) {
-            Some(d) => d.min(t),
-            None => t,
-        })
+        Some(
+            [self.dtls.as_ref(), self.dtls_rtcp.as_ref()]
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d.poll_timeout())
+                .fold(t, Instant::min),
+        )
     }
 
     /// Runs due work: RTCP, DTMF timers and the packet-time tick.
@@ -316,7 +402,10 @@ impl MediaPump {
         if self.ended.is_some() {
             return;
         }
-        if let Some(d) = self.dtls.as_mut() {
+        for d in [self.dtls.as_mut(), self.dtls_rtcp.as_mut()]
+            .into_iter()
+            .flatten()
+        {
             d.handle_timeout(now, &mut self.session);
         }
         self.dtls_events();
@@ -524,6 +613,8 @@ impl MediaPump {
             packets_lost: s.packets_lost,
             packets_dropped: s.packets_dropped,
             jitter: Duration::from_micros(u64::from(s.jitter) * 1_000_000 / u64::from(clock)),
+            rtcp_sent: s.rtcp_sent,
+            rtcp_received: s.rtcp_received,
             rtt: s.rtt,
             frames_concealed: self.concealed,
             dtmf_received: self.dtmf_received.clone(),

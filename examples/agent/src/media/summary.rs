@@ -22,6 +22,11 @@ pub struct CallSummary {
     pub packets_dropped: u64,
     /// Interarrival jitter.
     pub jitter: Duration,
+    /// RTCP reports sent.
+    pub rtcp_sent: u64,
+    /// RTCP reports received and accepted (with SRTP: authenticated and
+    /// decrypted with the SRTCP keys).
+    pub rtcp_received: u64,
     /// Round-trip time from RTCP, if measured.
     pub rtt: Option<Duration>,
     /// Frames concealed (lost or late).
@@ -51,6 +56,11 @@ impl fmt::Display for CallSummary {
             "  jitter          {:.1} ms",
             self.jitter.as_secs_f64() * 1000.0
         )?;
+        writeln!(
+            f,
+            "  RTCP            {} sent, {} received",
+            self.rtcp_sent, self.rtcp_received
+        )?;
         if let Some(rtt) = self.rtt {
             writeln!(f, "  round trip      {:.1} ms", rtt.as_secs_f64() * 1000.0)?;
         }
@@ -78,6 +88,8 @@ mod tests {
             packets_lost: 1,
             jitter: Duration::from_micros(1500),
             rtt: Some(Duration::from_millis(3)),
+            rtcp_sent: 4,
+            rtcp_received: 3,
             dtmf_received: "12".into(),
             ..CallSummary::default()
         };
@@ -89,6 +101,7 @@ mod tests {
             "125 sent, 124 received, 1 lost",
             "1.5 ms",
             "3.0 ms",
+            "RTCP            4 sent, 3 received",
             "received \"12\"",
         ] {
             assert!(text.contains(needle), "{needle} in {text}");

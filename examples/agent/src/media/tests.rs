@@ -12,17 +12,17 @@ use super::analysis::{dominant_frequency, ToneGenerator};
 use super::*;
 use crate::config::DtmfMode;
 
-struct TestPipe {
+pub(super) struct TestPipe {
     rate: u32,
     gen: ToneGenerator,
     frame: Vec<i16>,
-    received: Vec<i16>,
+    pub(super) received: Vec<i16>,
     presses: Vec<DtmfPress>,
     started: Option<MediaInfo>,
 }
 
 impl TestPipe {
-    fn new(rate: u32, freq: f64) -> Self {
+    pub(super) fn new(rate: u32, freq: f64) -> Self {
         TestPipe {
             rate,
             gen: ToneGenerator::new(freq, rate, 8000),
@@ -34,7 +34,7 @@ impl TestPipe {
     }
 
     /// The frequency heard over the last `secs` seconds.
-    fn heard(&self, secs: f64) -> Option<f64> {
+    pub(super) fn heard(&self, secs: f64) -> Option<f64> {
         let n = (f64::from(self.rate) * secs) as usize;
         let tail = &self.received[self.received.len().saturating_sub(n)..];
         dominant_frequency(tail, self.rate)
@@ -79,7 +79,7 @@ struct Pair {
     drop_every: u64,
 }
 
-fn caps(port: u16, codecs: &[Codec], srtp: SrtpPolicy) -> LocalCapabilities {
+pub(super) fn caps(port: u16, codecs: &[Codec], srtp: SrtpPolicy) -> LocalCapabilities {
     let mut c = LocalCapabilities::new("127.0.0.1".parse().unwrap(), port);
     c.codecs = codecs.to_vec();
     c.srtp = srtp;
@@ -204,7 +204,7 @@ impl Pair {
     }
 }
 
-fn close(f: Option<f64>, want: f64) -> bool {
+pub(super) fn close(f: Option<f64>, want: f64) -> bool {
     f.is_some_and(|f| (f - want).abs() <= 5.0)
 }
 
