@@ -108,5 +108,36 @@ fn policy(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, media, policy);
+/// One SIP trace line: an INVITE with digest credentials and SDES SDP,
+/// formatted and redacted (what `log.sip_trace` costs per message).
+fn trace(c: &mut Criterion) {
+    use heron_sip_stack::ua::trace::{TraceDirection, TracedMessage};
+    let wire = "INVITE sip:1002@pbx.example.com SIP/2.0\r\n\
+Via: SIP/2.0/TLS 192.0.2.10:5061;branch=z9hG4bK776asdhds;rport\r\n\
+Max-Forwards: 70\r\n\
+To: <sip:1002@pbx.example.com>\r\n\
+From: \"Agent\" <sip:1001@pbx.example.com>;tag=1928301774\r\n\
+Call-ID: a84b4c76e66710\r\n\
+CSeq: 2 INVITE\r\n\
+Contact: <sip:1001@192.0.2.10:5061;transport=tls>\r\n\
+Proxy-Authorization: Digest username=\"1001\", realm=\"pbx\", nonce=\"dcd98b7102dd2f0e\", uri=\"sip:1002@pbx.example.com\", response=\"6629fae49393a05397450978507c4ef1\", algorithm=MD5, cnonce=\"0a4f113b\", qop=auth, nc=00000001\r\n\
+Content-Type: application/sdp\r\n\
+Content-Length: 0\r\n\r\n\
+v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n\
+m=audio 40000 RTP/SAVP 9 0 101\r\n\
+a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4\r\n\
+a=rtpmap:101 telephone-event/8000\r\n";
+    let m = TracedMessage {
+        direction: TraceDirection::Sent,
+        transport: heron_sip_stack::TransportKind::Tls,
+        local: "192.0.2.10:5061".parse().unwrap(),
+        remote: "192.0.2.1:5061".parse().unwrap(),
+        bytes: wire.as_bytes(),
+    };
+    c.bench_function("sip_trace/invite_sdes_redacted", |b| {
+        b.iter(|| heron_agent::runtime::trace::trace_text(std::hint::black_box(&m)))
+    });
+}
+
+criterion_group!(benches, media, policy, trace);
 criterion_main!(benches);
