@@ -85,9 +85,12 @@ impl<'a> TracedMessage<'a> {
         std::str::from_utf8(&self.bytes[..end]).unwrap_or("")
     }
 
-    /// Whether the bytes are only CRLF keep-alive (RFC 5626 §4.4.1).
+    /// Whether the bytes are a keep-alive rather than a SIP message: CRLF
+    /// (RFC 5626 §4.4.1) or STUN (§4.4.2; a STUN message's first byte is
+    /// 0 or 1, RFC 5389 §6). The endpoint does not report these.
     pub fn is_keepalive(&self) -> bool {
         self.bytes.iter().all(|b| matches!(b, b'\r' | b'\n'))
+            || self.bytes.first().is_some_and(|&b| b < 2)
     }
 }
 
@@ -139,6 +142,11 @@ mod tests {
         assert_eq!(m.first_line(), "SIP/2.0 200 OK");
         assert!(!m.is_keepalive());
         assert!(msg(b"\r\n\r\n").is_keepalive());
+        // A STUN Binding request (RFC 5389): type 0x0001, magic cookie.
+        let stun = [
+            0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+        ];
+        assert!(msg(&stun).is_keepalive());
         assert_eq!(msg(b"\xff\xfe\r\n").first_line(), "");
         assert_eq!(msg(b"").first_line(), "");
     }
