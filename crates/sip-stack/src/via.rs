@@ -148,6 +148,22 @@ pub(crate) fn branch_param(via: &str) -> Option<&str> {
             .eq_ignore_ascii_case("branch")
             .then(|| value.trim())
     }
+    // Fast path: the first parameter is `branch=` exactly, as we write it
+    // (and a response's Via is ours, copied back).
+    if let Some(semi) = via.bytes().position(|c| c == b';' || c == b'"') {
+        let rest = &via[semi + 1..];
+        if via.as_bytes()[semi] == b';' {
+            if let Some(v) = rest.strip_prefix("branch=") {
+                let end = v
+                    .bytes()
+                    .position(|c| matches!(c, b';' | b' ' | b'\t' | b'"'))
+                    .unwrap_or(v.len());
+                if end > 0 && v.as_bytes().get(end) != Some(&b'"') {
+                    return Some(&v[..end]);
+                }
+            }
+        }
+    }
     if !via.contains('"') {
         return via.split(';').skip(1).find_map(pick);
     }
@@ -168,14 +184,6 @@ pub(crate) fn branch_param(via: &str) -> Option<&str> {
         i += 1;
     }
     None
-}
-
-fn host_is(host: &Host<'_>, ip: IpAddr) -> bool {
-    match (host, ip) {
-        (Host::V4(a), IpAddr::V4(b)) => *a == b,
-        (Host::V6(a), IpAddr::V6(b)) => *a == b,
-        _ => false,
-    }
 }
 
 fn push_decimal(out: &mut String, n: u16) {
@@ -258,53 +266,219 @@ impl TopVia {
     }
 }
 
-/// The digest [`TopVia::sent_by`] holds: two sent-by values match
-/// (§17.2.3) when their digests are equal.
-pub(crate) fn sent_by_digest(via: &Via<'_>) -> u64 {
-    let port = via.port.map_or(0, |p| 0x1_0000 | u64::from(p));
-    match via.host {
-        Host::Domain(d) => digest(d.as_bytes(), true, port),
-        Host::V4(a) => digest(&a.octets(), false, port | (4 << 20)),
-        Host::V6(a) => digest(&a.octets(), false, port | (6 << 20)),
-    }
-}
-
 fn offset_in(outer: &str, inner: &str) -> usize {
     (inner.as_ptr() as usize).saturating_sub(outer.as_ptr() as usize)
 }
 
-/// Adds `received` and fills `rport` in the top Via of a received request
-/// and works out where its responses go, parsing that Via once. `None`
-/// when the top Via is missing or malformed.
-pub(crate) fn stamp(msg: &mut Message, source: Source, force_rport: bool) -> Option<TopVia> {
-    let value = msg.header_values(HeaderName::Via).next()?;
-    let (first, rest) = split_first(value);
-    let via = Via::parse(first).ok()?;
-    // One pass over the parameters: find branch and rport, and write the
-    // stamped value (the sent-protocol and sent-by as written, the
-    // parameters without received/rport) in case it is needed.
+/// The host of a sent-by, classified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SentByHost<'a> {
+    Domain(&'a str),
+    Ip(IpAddr),
+}
+
+/// The pieces of one Via value that stamping needs.
+#[derive(Debug, Clone, Copy)]
+struct Parts<'a> {
+    /// The transport token of the sent-protocol.
+    transport: &'a str,
+    host: SentByHost<'a>,
+    port: Option<u16>,
+    /// The sent-protocol and sent-by as written.
+    head: &'a str,
+    /// Everything after the sent-by (the `;`-separated parameters).
+    params: &'a str,
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && matches!(b[i], b' ' | b'\t') {
+        i += 1;
+    }
+    i
+}
+
+fn is_token(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&c)
+}
+
+/// Scans a (validated) Via value: `SIP / 2.0 / UDP host:port;params`.
+/// `None` for anything unusual, which then goes through the full parser.
+fn scan(v: &str) -> Option<Parts<'_>> {
+    let b = v.as_bytes();
+    // sent-protocol: name SLASH version SLASH transport, SWS around '/'.
+    let mut i = skip_ws(b, 0);
+    let mut transport = "";
+    for part in 0..3 {
+        let s = i;
+        while i < b.len() && is_token(b[i]) {
+            i += 1;
+        }
+        if i == s {
+            return None;
+        }
+        if part == 2 {
+            transport = &v[s..i];
+            break;
+        }
+        i = skip_ws(b, i);
+        if b.get(i) != Some(&b'/') {
+            return None;
+        }
+        i = skip_ws(b, i + 1);
+    }
+    let after_proto = i;
+    i = skip_ws(b, i);
+    if i == after_proto {
+        return None;
+    }
+    // sent-by: host [":" port]
+    let host = if b.get(i) == Some(&b'[') {
+        let close = i + v[i..].find(']')?;
+        let ip: std::net::Ipv6Addr = v[i + 1..close].parse().ok()?;
+        i = close + 1;
+        SentByHost::Ip(IpAddr::V6(ip))
+    } else {
+        let s = i;
+        while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'.' || b[i] == b'-') {
+            i += 1;
+        }
+        let text = &v[s..i];
+        if text.is_empty() {
+            return None;
+        }
+        if text.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
+            SentByHost::Ip(IpAddr::V4(text.parse().ok()?))
+        } else {
+            SentByHost::Domain(text)
+        }
+    };
+    let mut port = None;
+    let mut j = skip_ws(b, i);
+    if b.get(j) == Some(&b':') {
+        j = skip_ws(b, j + 1);
+        let s = j;
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        port = Some(v.get(s..j)?.parse::<u16>().ok()?);
+        i = j;
+    }
+    let rest = &v[i..];
+    let r = rest.trim_start();
+    if !(r.is_empty() || r.starts_with(';')) {
+        return None;
+    }
+    Some(Parts {
+        transport,
+        host,
+        port,
+        head: &v[..i],
+        params: rest,
+    })
+}
+
+/// The same pieces from the full parser, for values [`scan`] declines.
+fn parse_parts(v: &str) -> Option<Parts<'_>> {
+    let via = Via::parse(v).ok()?;
     let params = via.params.as_str();
     let head = if params.is_empty() {
-        first
+        v.trim_end()
     } else {
-        first[..offset_in(first, params)].trim_end()
+        v[..offset_in(v, params)].trim_end()
     };
-    let mut new = String::with_capacity(value.len() + 40);
-    new.push_str(head);
+    let host = match via.host {
+        Host::Domain(d) => SentByHost::Domain(d),
+        Host::V4(a) => SentByHost::Ip(IpAddr::V4(a)),
+        Host::V6(a) => SentByHost::Ip(IpAddr::V6(a)),
+    };
+    Some(Parts {
+        transport: via.transport,
+        host,
+        port: via.port,
+        head,
+        params: &v[head.len()..],
+    })
+}
+
+/// The `;`-separated parameters of a Via (quoted strings respected), as
+/// (name, value) with the whitespace around them trimmed.
+fn params(text: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
+    let b = text.as_bytes();
+    let quoted = text.contains('"');
+    let mut at = 0;
+    std::iter::from_fn(move || loop {
+        if at >= b.len() {
+            return None;
+        }
+        let start = at;
+        let mut in_q = false;
+        while at < b.len() {
+            match b[at] {
+                b'\\' if in_q => at += 1,
+                b'"' if quoted => in_q = !in_q,
+                b';' if !in_q => break,
+                _ => {}
+            }
+            at += 1;
+        }
+        let seg = &text[start..at.min(b.len())];
+        at += 1;
+        let seg = seg.trim();
+        if seg.is_empty() {
+            continue;
+        }
+        return Some(match seg.split_once('=') {
+            Some((n, v)) => (n.trim_end(), Some(v.trim_start())),
+            None => (seg, None),
+        });
+    })
+}
+
+/// The digest [`TopVia::sent_by`] holds: two sent-by values match
+/// (§17.2.3) when their digests are equal (host case-folded, port as
+/// written).
+fn parts_digest(p: &Parts<'_>) -> u64 {
+    let port = p.port.map_or(0, |p| 0x1_0000 | u64::from(p));
+    match p.host {
+        SentByHost::Domain(d) => digest(d.as_bytes(), true, port),
+        SentByHost::Ip(IpAddr::V4(a)) => digest(&a.octets(), false, port | (4 << 20)),
+        SentByHost::Ip(IpAddr::V6(a)) => digest(&a.octets(), false, port | (6 << 20)),
+    }
+}
+
+/// Adds `received` and fills `rport` in the top Via of a received request
+/// and works out where its responses go, reading that Via once (a quick
+/// scan; the full parser only for unusual forms). `None` when the top Via
+/// is missing or malformed.
+pub(crate) fn stamp(
+    msg: &mut Message,
+    source: Source,
+    force_rport: bool,
+    new: &mut String,
+) -> Option<TopVia> {
+    let value = msg.header_values(HeaderName::Via).next()?;
+    let (first, rest) = split_first(value);
+    let parts = scan(first).or_else(|| parse_parts(first))?;
+    // One pass over the parameters: find branch, rport, maddr and ttl, and
+    // write the stamped value (the sent-protocol and sent-by as written,
+    // the parameters without received/rport) into `new` in case it is
+    // needed.
+    new.clear();
+    new.push_str(parts.head);
     let (mut wants_rport, mut branch, mut seen_branch, mut at) = (false, None, false, None);
     let (mut maddr, mut ttl) = (None, None);
-    for (name, v) in via.params.iter() {
-        if name.eq_ignore_ascii_case("maddr") {
-            maddr = v;
-        } else if name.eq_ignore_ascii_case("ttl") {
-            ttl = v;
-        }
+    for (name, v) in params(parts.params) {
         if name.eq_ignore_ascii_case("rport") {
             wants_rport = true;
             continue;
         }
         if name.eq_ignore_ascii_case("received") {
             continue;
+        }
+        if name.eq_ignore_ascii_case("maddr") {
+            maddr = v;
+        } else if name.eq_ignore_ascii_case("ttl") {
+            ttl = v;
         }
         let is_branch = !seen_branch && name.eq_ignore_ascii_case("branch");
         if is_branch {
@@ -321,9 +495,10 @@ pub(crate) fn stamp(msg: &mut Message, source: Source, force_rport: bool) -> Opt
             new.push_str(v);
         }
     }
-    let needs_received = wants_rport || !host_is(&via.host, source.remote.ip());
-    let sent_by_port = via.port.unwrap_or_else(|| {
-        TransportKind::from_token(via.transport)
+    let host_matches = matches!(parts.host, SentByHost::Ip(ip) if ip == source.remote.ip());
+    let needs_received = wants_rport || !host_matches;
+    let sent_by_port = parts.port.unwrap_or_else(|| {
+        TransportKind::from_token(parts.transport)
             .unwrap_or(TransportKind::Udp)
             .default_port()
     });
@@ -353,7 +528,7 @@ pub(crate) fn stamp(msg: &mut Message, source: Source, force_rport: bool) -> Opt
     let top = |branch| TopVia {
         route: ResponseRoute { source, addr, ttl },
         branch,
-        sent_by: sent_by_digest(&via),
+        sent_by: parts_digest(&parts),
     };
     if !(needs_received || wants_rport) {
         let at = branch.map(|b| (offset_in(value, b), offset_in(value, b) + b.len()));
@@ -361,11 +536,11 @@ pub(crate) fn stamp(msg: &mut Message, source: Source, force_rport: bool) -> Opt
     }
     if needs_received {
         new.push_str(";received=");
-        push_ip(&mut new, source.remote.ip());
+        push_ip(new, source.remote.ip());
     }
     if wants_rport {
         new.push_str(";rport=");
-        push_decimal(&mut new, source.remote.port());
+        push_decimal(new, source.remote.port());
     }
     if let Some(rest) = rest {
         new.push_str(", ");
@@ -373,7 +548,7 @@ pub(crate) fn stamp(msg: &mut Message, source: Source, force_rport: bool) -> Opt
     }
     let out = top(at);
     msg.remove_first(HeaderName::Via);
-    msg.prepend_header(HeaderName::Via, &new);
+    msg.prepend_header(HeaderName::Via, new);
     Some(out)
 }
 
@@ -401,7 +576,7 @@ mod tests {
     #[test]
     fn rport_is_filled_and_received_added() {
         let mut m = req("SIP/2.0/UDP 10.0.0.1:5062;branch=z9hG4bKx;rport, SIP/2.0/UDP p:1");
-        let r = stamp(&mut m, src("192.0.2.7:40000"), false).unwrap();
+        let r = stamp(&mut m, src("192.0.2.7:40000"), false, &mut String::new()).unwrap();
         assert_eq!(r.route.addr, "192.0.2.7:40000".parse().unwrap());
         assert_eq!(r.branch(&m), "z9hG4bKx");
         let vias: Vec<_> = m.all::<Via>().map(|v| v.unwrap().to_string()).collect();
@@ -416,7 +591,7 @@ mod tests {
     #[test]
     fn without_rport_the_sent_by_port_is_used() {
         let mut m = req("SIP/2.0/UDP host.example:5070;branch=z9hG4bKx");
-        let r = stamp(&mut m, src("192.0.2.7:40000"), false).unwrap();
+        let r = stamp(&mut m, src("192.0.2.7:40000"), false, &mut String::new()).unwrap();
         assert_eq!(r.route.addr, "192.0.2.7:5070".parse().unwrap());
         let v: Via = m.top_via().unwrap();
         assert_eq!(v.received(), Some("192.0.2.7"));
@@ -424,6 +599,7 @@ mod tests {
             &mut req("SIP/2.0/UDP h;branch=z9hG4bKx"),
             src("[::1]:9"),
             true,
+            &mut String::new(),
         )
         .unwrap();
         assert_eq!(r.route.addr, "[::1]:9".parse().unwrap());
@@ -432,7 +608,7 @@ mod tests {
     #[test]
     fn matching_host_gets_no_received() {
         let mut m = req("SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bKx, SIP/2.0/UDP p:1");
-        let r = stamp(&mut m, src("192.0.2.7:5060"), false).unwrap();
+        let r = stamp(&mut m, src("192.0.2.7:5060"), false, &mut String::new()).unwrap();
         assert_eq!(m.top_via().unwrap().received(), None);
         assert_eq!(r.branch(&m), "z9hG4bKx");
     }
@@ -441,7 +617,13 @@ mod tests {
     fn stamping_keeps_text_and_odd_params() {
         let mut m =
             req("SIP/2.0/UDP  [2001:db8::1] ;received=1.1.1.1;Branch=z9hG4bKq;x=\"a,b\";rport=9");
-        let r = stamp(&mut m, src("203.0.113.250:65535"), false).unwrap();
+        let r = stamp(
+            &mut m,
+            src("203.0.113.250:65535"),
+            false,
+            &mut String::new(),
+        )
+        .unwrap();
         let vias: Vec<_> = m.header_values(HeaderName::Via).collect();
         assert_eq!(
             vias,
@@ -450,7 +632,7 @@ mod tests {
         assert_eq!(r.branch(&m), "z9hG4bKq");
         let v6 = src("[2001:db8::2]:5060");
         let mut m = req("SIP/2.0/TCP Host.Example;branch=z9hG4bKz");
-        let r = stamp(&mut m, v6, false).unwrap();
+        let r = stamp(&mut m, v6, false, &mut String::new()).unwrap();
         assert_eq!(r.route.addr, "[2001:db8::2]:5060".parse().unwrap());
         assert!(m
             .header_values(HeaderName::Via)
@@ -461,6 +643,7 @@ mod tests {
             &mut req("SIP/2.0/TCP host.example;branch=z9hG4bKz"),
             v6,
             false,
+            &mut String::new(),
         )
         .unwrap();
         assert_eq!(r.sent_by, other.sent_by);
@@ -468,9 +651,44 @@ mod tests {
             &mut req("SIP/2.0/TCP host.example:5060;branch=z9hG4bKz"),
             v6,
             false,
+            &mut String::new(),
         )
         .unwrap();
         assert_ne!(r.sent_by, with_port.sent_by);
+        // The quick scan and the full parser agree, odd spacing included.
+        for v in [
+            "SIP/2.0/UDP h.example:5060;branch=z9hG4bKa;rport",
+            "SIP / 2.0 / TCP H.Example : 5070 ; branch = z9hG4bKb",
+            "SIP/2.0/UDP [2001:db8::1]:5062;x=\"a;b\";branch=z9hG4bKc",
+            "SIP/2.0/UDP 192.0.2.1;received=192.0.2.9",
+        ] {
+            let quick = scan(v).unwrap();
+            let full = parse_parts(v).unwrap();
+            assert_eq!(
+                (
+                    quick.transport,
+                    quick.host,
+                    quick.port,
+                    parts_digest(&quick)
+                ),
+                (full.transport, full.host, full.port, parts_digest(&full)),
+                "{v}"
+            );
+            let a: Vec<_> = params(quick.params).collect();
+            let b: Vec<_> = params(full.params).collect();
+            assert_eq!(a, b, "{v}");
+        }
+        let p: Vec<_> = params(";branch=z9hG4bKc;x=\"a;b\" ; rport").collect();
+        assert_eq!(
+            p,
+            [
+                ("branch", Some("z9hG4bKc")),
+                ("x", Some("\"a;b\"")),
+                ("rport", None)
+            ]
+        );
+        assert!(scan("SIP/2.0/UDP").is_none());
+        assert!(scan("garbage").is_none());
     }
 
     #[test]
@@ -498,6 +716,11 @@ mod tests {
             Some("yes")
         );
         assert_eq!(branch_param("SIP/2.0/UDP h;rport;lr"), None);
+        assert_eq!(
+            branch_param("SIP/2.0/UDP h;branch=z9hG4bKa ;rport"),
+            Some("z9hG4bKa")
+        );
+        assert_eq!(branch_param("SIP/2.0/UDP h;branch=;x"), Some(""));
         assert_eq!(branch_param("SIP/2.0/UDP h;branch"), None);
         for v in [
             "SIP/2.0/TCP [::1]:5060;received=::1;branch=z9hG4bK-x",
@@ -525,29 +748,29 @@ mod tests {
     fn maddr_routes_unreliable_responses() {
         // Unicast maddr: there, at the sent-by port, even with rport.
         let mut m = req("SIP/2.0/UDP h.example:5070;branch=z9hG4bKx;maddr=192.0.2.50;rport");
-        let r = stamp(&mut m, src("198.51.100.1:40000"), false).unwrap();
+        let r = stamp(&mut m, src("198.51.100.1:40000"), false, &mut String::new()).unwrap();
         assert_eq!(r.route.addr, "192.0.2.50:5070".parse().unwrap());
         assert_eq!(r.route.ttl, None);
         // Multicast maddr: its TTL, 1 by default; default port 5060.
         let mut m = req("SIP/2.0/UDP h.example;branch=z9hG4bKx;maddr=239.1.2.3;ttl=16");
-        let r = stamp(&mut m, src("198.51.100.1:40000"), false).unwrap();
+        let r = stamp(&mut m, src("198.51.100.1:40000"), false, &mut String::new()).unwrap();
         assert_eq!(r.route.addr, "239.1.2.3:5060".parse().unwrap());
         assert_eq!(r.route.ttl, Some(16));
         let mut m = req("SIP/2.0/UDP h.example;branch=z9hG4bKx;maddr=239.1.2.3");
-        let r = stamp(&mut m, src("198.51.100.1:40000"), true).unwrap();
+        let r = stamp(&mut m, src("198.51.100.1:40000"), true, &mut String::new()).unwrap();
         assert_eq!(r.route.ttl, Some(1));
         let mut m = req("SIP/2.0/UDP h;branch=z9hG4bKx;maddr=[ff02::1]");
-        let r = stamp(&mut m, src("[2001:db8::9]:7000"), false).unwrap();
+        let r = stamp(&mut m, src("[2001:db8::9]:7000"), false, &mut String::new()).unwrap();
         assert_eq!(r.route.addr, "[ff02::1]:5060".parse().unwrap());
         // A host name maddr is not resolved here: back to the source.
         let mut m = req("SIP/2.0/UDP h;branch=z9hG4bKx;maddr=relay.example;rport");
-        let r = stamp(&mut m, src("198.51.100.1:40000"), false).unwrap();
+        let r = stamp(&mut m, src("198.51.100.1:40000"), false, &mut String::new()).unwrap();
         assert_eq!(r.route.addr, "198.51.100.1:40000".parse().unwrap());
         // Reliable transports ignore maddr: the connection is reused.
         let mut s = src("198.51.100.1:40000");
         s.transport = TransportKind::Tcp;
         let mut m = req("SIP/2.0/TCP h:5070;branch=z9hG4bKx;maddr=192.0.2.50");
-        let r = stamp(&mut m, s, false).unwrap();
+        let r = stamp(&mut m, s, false, &mut String::new()).unwrap();
         assert_eq!(r.route.addr, "198.51.100.1:5070".parse().unwrap());
         assert_eq!(r.route.ttl, None);
     }

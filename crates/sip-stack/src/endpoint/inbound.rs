@@ -10,7 +10,6 @@ use crate::via::{self, ResponseRoute};
 use bytes::Bytes;
 use heron_sip::{HeaderName, Message, Method, ParseError, ParseErrorKind};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Instant;
 
 /// The RFC 2543 matching key (§17.2.3): Request-URI, From tag, Call-ID,
@@ -99,7 +98,7 @@ impl Endpoint {
         if let Err(e) = msg.validate() {
             if !is_ack {
                 let rej = stateless::malformed(&e);
-                let route = via::stamp(&mut msg, source, true)
+                let route = via::stamp(&mut msg, source, true, &mut self.core.scratch_text)
                     .map_or(ResponseRoute::to_source(source), |t| t.route);
                 let tag = self.core.new_tag();
                 let resp = rej.response(&msg, &tag, self.core.cfg.server_name.as_deref());
@@ -108,7 +107,8 @@ impl Endpoint {
             return;
         }
         // The top Via is parsed once, here; what matching needs is kept.
-        let Some(top) = via::stamp(&mut msg, source, self.core.cfg.force_rport) else {
+        let force = self.core.cfg.force_rport;
+        let Some(top) = via::stamp(&mut msg, source, force, &mut self.core.scratch_text) else {
             return;
         };
         let branch = top.branch(&msg);
@@ -124,9 +124,10 @@ impl Endpoint {
         } else {
             None
         };
+        let bkey = rfc3261.then(|| self.branch_key(branch));
         let want = if is_ack { &Method::Invite } else { &method };
         let found = self.find_server(
-            branch,
+            bkey,
             k2543.as_deref(),
             top.sent_by,
             want,
@@ -168,9 +169,8 @@ impl Endpoint {
         if kind == Kind::ServerInvite {
             part.request = Some(Box::new(msg.clone()));
         }
-        if rfc3261 {
-            let b: Arc<str> = Arc::from(branch);
-            slot_add(&mut self.server_by_branch, b.clone(), id);
+        if let Some(b) = bkey {
+            slot_add(&mut self.server_by_branch, b, id);
             part.branch = Some(b);
         } else if let Some(k) = &k2543 {
             let k: Box<str> = k.as_str().into();
@@ -182,7 +182,7 @@ impl Endpoint {
         }
         let invite = if method == Method::Cancel {
             self.find_server(
-                branch,
+                bkey,
                 k2543.as_deref(),
                 top.sent_by,
                 &Method::Invite,
@@ -250,20 +250,22 @@ impl Endpoint {
         }
     }
 
+    /// The server transaction a request matches (§17.2.3): by the key of
+    /// its branch (`None` for an RFC 2543 request, matched by `k2543`).
     fn find_server(
         &self,
-        branch: &str,
+        branch: Option<u64>,
         k2543: Option<&str>,
         sent_by: u64,
         method: &Method,
         ack_to_tag: Option<&str>,
         is_ack: bool,
     ) -> Option<u64> {
-        let slots = if branch.is_empty() {
-            self.server_2543.get(k2543?)?
-        } else {
-            self.server_by_branch.get(branch)?
+        let slots = match branch {
+            None => self.server_2543.get(k2543?)?,
+            Some(b) => self.server_by_branch.get(&b)?,
         };
+        let rfc2543 = branch.is_none();
         slots.iter().copied().filter(|id| *id != 0).find(|id| {
             self.txs.get(id).is_some_and(|tx| {
                 let Some(s) = tx.server_part() else {
@@ -271,8 +273,8 @@ impl Endpoint {
                 };
                 let to_tag = s.rfc2543.as_ref().and_then(|r| r.to_tag.as_deref());
                 tx.method == *method
-                    && (!branch.is_empty() || !is_ack || to_tag.is_none() || to_tag == ack_to_tag)
-                    && (branch.is_empty() || s.sent_by == sent_by)
+                    && (!rfc2543 || !is_ack || to_tag.is_none() || to_tag == ack_to_tag)
+                    && (rfc2543 || s.sent_by == sent_by)
             })
         })
     }

@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::hash::FxMap;
 use crate::timer::Owner;
 use crate::transaction::client::{self, Next};
-use crate::transaction::{server, Kind, Role, State, Transaction};
+use crate::transaction::{server, Branch, Kind, Role, State, Transaction};
 use crate::types::{
     ClientKey, ConnectionCommand, Event, ServerKey, Target, TransactionKey, Transmit,
     TransportError, TransportKind,
@@ -23,21 +23,20 @@ use heron_sip::{HeaderName, Message, Method};
 use rand_core::RngCore;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Instant;
 
 /// Up to two transaction ids sharing a branch (an INVITE and its CANCEL);
 /// 0 marks a free slot.
 type Slots = [u64; 2];
 
-/// The server transactions by the branch (or RFC 2543 key) of the request
-/// that made them. Peers choose these keys, so the map keeps the
-/// standard, randomly keyed hasher.
+/// The RFC 2543 server transactions by their matching key. Peers choose
+/// these keys, so the map keeps the standard, randomly keyed hasher.
 type ServerIndex<K> = HashMap<K, Slots>;
 
-fn slot_add<K>(map: &mut ServerIndex<K>, key: K, id: u64)
+fn slot_add<K, S>(map: &mut HashMap<K, Slots, S>, key: K, id: u64)
 where
     K: std::hash::Hash + Eq,
+    S: std::hash::BuildHasher,
 {
     let s = map.entry(key).or_insert([0, 0]);
     if let Some(free) = s.iter_mut().find(|x| **x == 0) {
@@ -45,9 +44,11 @@ where
     }
 }
 
-fn slot_remove<K>(map: &mut ServerIndex<K>, key: &str, id: u64)
+fn slot_remove<K, Q, S>(map: &mut HashMap<K, Slots, S>, key: &Q, id: u64)
 where
-    K: std::hash::Hash + Eq + std::borrow::Borrow<str>,
+    K: std::hash::Hash + Eq + std::borrow::Borrow<Q>,
+    Q: std::hash::Hash + Eq + ?Sized,
+    S: std::hash::BuildHasher,
 {
     if let Some(s) = map.get_mut(key) {
         for x in s.iter_mut() {
@@ -82,7 +83,13 @@ pub struct Endpoint {
     txs: FxMap<u64, Box<Transaction>>,
     /// INVITE client transaction id → its CANCEL's (they share a branch).
     cancels: FxMap<u64, u64>,
-    server_by_branch: ServerIndex<Arc<str>>,
+    /// Server transactions by the keyed hash of their branch (see
+    /// [`Endpoint::branch_key`]).
+    server_by_branch: FxMap<u64, Slots>,
+    /// The secret keys of that hash: peers choose branches, so the hash
+    /// must be one they cannot aim collisions at (SipHash with random
+    /// keys, as std's maps use).
+    branch_keys: std::collections::hash_map::RandomState,
     server_2543: ServerIndex<Box<str>>,
     /// Client keys whose current attempt has another id (failover).
     redirect: FxMap<u64, u64>,
@@ -111,7 +118,8 @@ impl Endpoint {
             core: Core::new(config, Box::new(rng)),
             txs: FxMap::default(),
             cancels: FxMap::default(),
-            server_by_branch: HashMap::new(),
+            server_by_branch: FxMap::default(),
+            branch_keys: std::collections::hash_map::RandomState::new(),
             server_2543: HashMap::new(),
             redirect: FxMap::default(),
             outbound_proxy: None,
@@ -179,6 +187,16 @@ impl Endpoint {
     /// the caller's (the dialog layer's pre-existing route set).
     pub fn set_outbound_proxy(&mut self, targets: Option<Vec<Target>>) {
         self.outbound_proxy = targets.filter(|t| !t.is_empty());
+    }
+
+    /// The key of an RFC 3261 branch in the server index: a 64-bit SipHash
+    /// under this endpoint's random keys, computed once per request. Two
+    /// branches with the same key would also need the same sent-by and
+    /// method to be taken for one another, and nobody without the keys
+    /// can aim at that.
+    fn branch_key(&self, branch: &str) -> u64 {
+        use std::hash::BuildHasher;
+        self.branch_keys.hash_one(branch)
     }
 
     /// A fresh tag for From or To (48 random bits, RFC 3261 §19.3).
@@ -347,14 +365,22 @@ impl Endpoint {
                 server_name: target.server_name.clone(),
                 ttl,
             };
+            let invite = tx.kind == Kind::ClientInvite;
             let Some(c) = tx.client_mut() else {
                 return Err(Box::new((tx, TransportError::NoTransport(transport))));
             };
             // The request stays without our Via (a failover attempt gets
-            // another); the bytes get it as their first header.
-            let wire = via::with_top_via(&c.request.to_bytes(), &via);
-            c.via = via;
-            c.branch_at = branch_at;
+            // another); the bytes get it as their first header. The request
+            // is written into a reused buffer, then once into the wire bytes.
+            let scratch = &mut self.core.scratch;
+            scratch.clear();
+            c.request.write_to(scratch);
+            let wire = via::with_top_via(scratch, &via);
+            c.branch = Branch::new(
+                via.get(usize::from(branch_at.0)..usize::from(branch_at.1))
+                    .unwrap_or(""),
+            );
+            c.via = if invite { via } else { String::new() };
             tx.wire = wire;
             // §18.1.1: a request too large for UDP goes over TCP when the
             // target's transport was not pinned.
@@ -464,7 +490,7 @@ impl Endpoint {
         let ic = inv.client_part().ok_or(Error::UnknownTransaction)?;
         let mut msg = client::build_cancel(ic);
         msg.prepend_header(HeaderName::Via, &ic.via);
-        let (via, branch_at) = (ic.via.clone(), ic.branch_at);
+        let branch = ic.branch;
         let mut tx = Transaction::client(
             id,
             Kind::ClientNonInvite,
@@ -473,8 +499,7 @@ impl Endpoint {
             msg,
         );
         if let Some(c) = tx.client_mut() {
-            c.via = via;
-            c.branch_at = branch_at;
+            c.branch = branch;
             tx.wire = c.request.to_bytes();
         }
         client::start(&mut tx, &mut self.core, now)?;
@@ -646,8 +671,8 @@ impl Endpoint {
                 }
             }
             Role::Server(s) => {
-                if let Some(b) = &s.branch {
-                    slot_remove(&mut self.server_by_branch, b, id);
+                if let Some(b) = s.branch {
+                    slot_remove(&mut self.server_by_branch, &b, id);
                 }
                 if let Some(r) = &s.rfc2543 {
                     slot_remove(&mut self.server_2543, &r.key, id);

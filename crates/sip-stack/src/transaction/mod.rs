@@ -11,7 +11,6 @@ use crate::types::{ClientKey, Event, ServerKey, Target, TransactionKey, Transpor
 use bytes::Bytes;
 use heron_sip::{Message, Method};
 use std::collections::VecDeque;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Which of the four machines.
@@ -61,10 +60,11 @@ pub(crate) struct ClientPart {
     /// The request with our Via, kept for failover, the ACK of a non-2xx
     /// final response and CANCEL.
     pub(crate) request: Message,
-    /// Our Via value.
+    /// INVITE: our Via value, for the ACK of a non-2xx and the CANCEL
+    /// (other methods keep only the branch).
     pub(crate) via: String,
-    /// Where the branch is in `via`.
-    pub(crate) branch_at: (u16, u16),
+    /// The branch of our Via.
+    pub(crate) branch: Branch,
     /// INVITE: the ACK for a non-2xx final response.
     pub(crate) ack: Option<Bytes>,
     /// The key the user holds (stable across failover).
@@ -82,16 +82,51 @@ pub(crate) struct ClientPart {
 impl ClientPart {
     /// The branch of our Via.
     pub(crate) fn branch(&self) -> &str {
-        let (s, e) = self.branch_at;
-        self.via.get(s as usize..e as usize).unwrap_or("")
+        self.branch.as_str()
+    }
+}
+
+/// A branch we made, kept inline: the magic cookie, 16 random and up to
+/// 16 id hex digits (see [`crate::via::build_client`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Branch {
+    len: u8,
+    buf: [u8; Branch::MAX],
+}
+
+impl Branch {
+    const MAX: usize = 40;
+
+    /// `s`, or an empty branch when it is longer than ours ever are.
+    pub(crate) fn new(s: &str) -> Branch {
+        let mut b = Branch::default();
+        if s.len() <= Branch::MAX {
+            b.buf[..s.len()].copy_from_slice(s.as_bytes());
+            b.len = s.len() as u8;
+        }
+        b
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..usize::from(self.len)]).unwrap_or("")
+    }
+}
+
+impl Default for Branch {
+    fn default() -> Branch {
+        Branch {
+            len: 0,
+            buf: [0; Branch::MAX],
+        }
     }
 }
 
 /// What only a server transaction needs.
 #[derive(Debug, Default)]
 pub(crate) struct ServerPart {
-    /// The branch of the request's top Via; `None` for RFC 2543 requests.
-    pub(crate) branch: Option<Arc<str>>,
+    /// The key of the request's top Via branch in the endpoint's server
+    /// index; `None` for RFC 2543 requests.
+    pub(crate) branch: Option<u64>,
     /// A digest of the top Via's sent-by, for §17.2.3 matching.
     pub(crate) sent_by: u64,
     /// For a request without an RFC 3261 branch: how it is matched.
@@ -177,7 +212,7 @@ impl Transaction {
         let part = ClientPart {
             request,
             via: String::new(),
-            branch_at: (0, 0),
+            branch: Branch::default(),
             ack: None,
             user: id,
             targets: VecDeque::new(),
