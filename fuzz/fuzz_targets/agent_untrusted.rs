@@ -36,7 +36,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = Wav::parse(rest);
         }
         _ => {
-            let _ = heron_agent::redact::text(&text);
+            let _ = heron_sip::redact::text(&text);
         }
     }
 });

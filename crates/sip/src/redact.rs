@@ -230,6 +230,7 @@ fn find_ignore_case(hay: &str, needle: &str) -> Option<usize> {
 mod tests {
     use super::*;
     use bytes::Bytes;
+    use proptest::strategy::Strategy;
 
     const KEY: &str = "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
 
@@ -327,7 +328,37 @@ mod tests {
         assert!(!shown.contains("cafebabe") && shown.ends_with('\u{fffd}'));
     }
 
+    #[test]
+    fn fuzz_found_credentials_line_with_broken_utf8() {
+        // The agent's earlier redactor sliced inside a multi-byte character
+        // on this input (found by the agent_untrusted fuzz target).
+        let raw = b"3\nproxy-authorization:,3JH\xd0\x0c\n,\nJH\xd0\0\0\0\0";
+        let shown = bytes(raw);
+        assert!(shown.contains("proxy-authorization:,3JH\u{fffd}"));
+        let shown = text("Authorization: Digest r\u{e9}sponse=\"x\", response=\u{20ac}\r\n");
+        assert!(shown.ends_with("response=\"<redacted>\"\r\n"), "{shown}");
+    }
+
     proptest::proptest! {
+        #[test]
+        fn never_panics_on_any_text_near_the_keywords(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::string::string_regex("\\PC{0,12}").unwrap(),
+                    proptest::sample::select(vec![
+                        "Authorization:", "Proxy-Authorization: Digest ", "Authentication-Info:",
+                        "response=", "rspauth=\"", ",", "\"", "\r\n", "\n ", "inline:",
+                        "a=crypto:1 X inline:", "k=", "a=key-mgmt:", "ü", "€", "\u{10348}",
+                    ]).prop_map(String::from),
+                ],
+                0..24,
+            )
+        ) {
+            let s: String = parts.concat();
+            let _ = text(&s);
+            let _ = bytes(s.as_bytes());
+        }
+
         #[test]
         fn never_panics_and_keeps_plain_lines(s in "[ -~\\r\\n\\t]{0,200}") {
             let r = text(&s);

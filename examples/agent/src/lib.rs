@@ -12,7 +12,7 @@
 //!   with heron-codecs doing codecs and resampling, DTMF unified;
 //! - [`runtime`]: the running agent on heron-sip-stack's user agent;
 //! - [`demo`] and [`check`]: the `heron-agent demo` and `check` commands;
-//! - [`redact`]: secrets out of logs.
+//! - secrets stay out of logs through [`heron_sip::redact`].
 //!
 //! A voice pipeline is a small trait; the agent does the rest:
 //!
@@ -47,5 +47,4 @@ pub mod config;
 pub mod demo;
 pub mod media;
 pub mod policy;
-pub mod redact;
 pub mod runtime;

@@ -1,6 +1,6 @@
 //! The optional SIP trace (`log.sip_trace`): every message the stack sends
 //! and receives, with transport and both addresses, logged through
-//! [`crate::redact`] so digest responses and SDES keys never reach the log.
+//! [`heron_sip::redact`] so digest responses and SDES keys never reach the log.
 
 use heron_sip_stack::ua::trace::{SipObserver, TracedMessage};
 
@@ -17,7 +17,7 @@ pub fn trace_text(m: &TracedMessage<'_>) -> String {
         m.local,
         m.remote,
         m.bytes.len(),
-        crate::redact::text(&String::from_utf8_lossy(m.bytes))
+        heron_sip::redact::bytes(m.bytes)
     )
 }
 
