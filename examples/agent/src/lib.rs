@@ -6,7 +6,7 @@
 //!
 //! - [`config`]: `agent.toml`, a section per row of the sheet, validated
 //!   as a whole (every bad value reported with its key and what is allowed);
-//! - [`policy`]: the call policy (emergency numbers, dial plan, caps, rate,
+//! - [`policy`] (the heron-policy crate): the call policy (emergency numbers, dial plan, caps, rate,
 //!   time windows, allowed sources), decided before any INVITE leaves;
 //! - [`media`]: the media pump between heron-rtp and a [`media::VoicePipeline`],
 //!   with heron-codecs doing codecs and resampling, DTMF unified;
@@ -46,5 +46,6 @@ pub mod check;
 pub mod config;
 pub mod demo;
 pub mod media;
-pub mod policy;
+/// The call policy, from the heron-policy crate.
+pub use heron_policy as policy;
 pub mod runtime;

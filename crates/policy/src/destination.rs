@@ -81,7 +81,7 @@ fn is_visual(c: char) -> bool {
 
 /// If `s` is a dial string (digits, `+`, `*`, `#` and visual separators
 /// only, at least one digit), the string without separators.
-pub(crate) fn dial_string(s: &str) -> Option<String> {
+pub fn dial_string(s: &str) -> Option<String> {
     let s = s.trim();
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

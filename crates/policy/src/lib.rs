@@ -1,4 +1,5 @@
-//! Call policy (REQUIREMENTS.md rows 2 and 8–10): who may call us, whom we
+//! heron-policy: call policy for a digital worker that joins a PBX as an
+//! extension (REQUIREMENTS.md rows 2 and 8–10): who may call us, whom we
 //! may call, how many calls at once, how often and when. Everything is
 //! decided locally, before any INVITE leaves or any answer is sent, and
 //! the clock is passed in.
@@ -15,7 +16,7 @@
 //!    rate.
 //!
 //! ```
-//! use heron_agent::policy::{CallPolicy, PolicyConfig, Refusal, WallTime};
+//! use heron_policy::{CallPolicy, PolicyConfig, Refusal, WallTime};
 //! use std::time::Instant;
 //!
 //! let mut cfg = PolicyConfig::default();
