@@ -100,8 +100,18 @@ fn ctr_xor<C: BlockEncrypt + BlockSizeUser<BlockSize = U16>>(
             counter = counter.wrapping_add(1);
         }
         c.encrypt_blocks(&mut ks[..n]);
-        for (d, k) in chunk.chunks_mut(16).zip(ks.iter()) {
-            for (x, y) in d.iter_mut().zip(k.iter()) {
+        let mut blocks = chunk.chunks_exact_mut(16);
+        for (d, k) in (&mut blocks).zip(ks.iter()) {
+            // One 128-bit XOR per block.
+            let mut x = [0u8; 16];
+            x.copy_from_slice(d);
+            let mut y = [0u8; 16];
+            y.copy_from_slice(k);
+            d.copy_from_slice(&(u128::from_ne_bytes(x) ^ u128::from_ne_bytes(y)).to_ne_bytes());
+        }
+        let rest = blocks.into_remainder();
+        if let Some(k) = ks.get(n - 1).filter(|_| !rest.is_empty()) {
+            for (x, y) in rest.iter_mut().zip(k.iter()) {
                 *x ^= y;
             }
         }

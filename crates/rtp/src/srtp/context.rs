@@ -184,6 +184,17 @@ fn advance(roc: &mut u32, last: &mut u16, v: u32, seq: u16) {
     }
 }
 
+/// Octets of keystream made before an SRTP tag is checked (a multiple of
+/// 16): the whole payload of a 20 ms G.711/G.722 packet.
+const EARLY_KEYSTREAM: usize = 256;
+
+/// Compares two authentication tags in time independent of their
+/// contents (the lengths are public).
+#[inline]
+fn tags_equal(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
+}
+
 #[inline]
 fn cm_iv(salt: &[u8; 14], ssrc: u32, index: u64) -> [u8; 16] {
     let mut iv = [0u8; 16];
@@ -533,10 +544,28 @@ impl SrtpContext {
         }
         let ok = match &keys.rtp {
             Transform::Cm { ctr, mac, salt } => {
+                // The keystream of the first octets is made before the tag
+                // is checked: it does not depend on the tag, so the CPU
+                // runs the AES rounds beside the SHA-1 rounds. It is applied
+                // only to an authentic packet.
+                let payload = end - hlen;
+                let mut ks = [0u8; EARLY_KEYSTREAM];
+                let early = payload.min(EARLY_KEYSTREAM);
+                let iv = cm_iv(salt, ssrc, index);
+                if self.config.encrypt_rtp {
+                    ctr.apply_keystream(&iv, &mut ks[..early]);
+                }
                 let tag = mac.tag(&buf[..end], &roc.to_be_bytes());
-                let ok: bool = tag[..tag_len].ct_eq(&buf[end + mki_len..len]).into();
+                let ok = tags_equal(&tag[..tag_len], &buf[end + mki_len..len]);
                 if ok && self.config.encrypt_rtp {
-                    ctr.apply_keystream(&cm_iv(salt, ssrc, index), &mut buf[hlen..end]);
+                    for (d, k) in buf[hlen..hlen + early].iter_mut().zip(&ks[..early]) {
+                        *d ^= k;
+                    }
+                    if payload > early {
+                        let next =
+                            u128::from_be_bytes(iv).wrapping_add((EARLY_KEYSTREAM / 16) as u128);
+                        ctr.apply_keystream(&next.to_be_bytes(), &mut buf[hlen + early..end]);
+                    }
                 }
                 ok
             }
@@ -697,7 +726,7 @@ impl SrtpContext {
         let ok = match &keys.rtcp {
             Transform::Cm { ctr, mac, salt } => {
                 let tag = mac.tag(&buf[..eidx_at + 4], &[]);
-                let ok: bool = tag[..tag_len].ct_eq(&buf[mki_at + mki_len..len]).into();
+                let ok = tags_equal(&tag[..tag_len], &buf[mki_at + mki_len..len]);
                 if ok && encrypted {
                     ctr.apply_keystream(&cm_iv(salt, ssrc, u64::from(index)), &mut buf[8..end]);
                 }
