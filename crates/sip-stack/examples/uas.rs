@@ -14,6 +14,13 @@
 //! ```
 #![allow(clippy::print_stdout)]
 
+#[path = "uas/heap.rs"]
+mod heap;
+
+/// Counts live heap bytes for `--stats-every`.
+#[global_allocator]
+static ALLOC: heap::Counting = heap::Counting;
+
 use bytes::Bytes;
 use clap::Parser;
 use heron_sdp::{LocalCapabilities, Negotiator, SessionDescription, SrtpPolicy};
@@ -27,6 +34,9 @@ use heron_sip_stack::{Target, TransportKind};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Parser, Debug)]
 #[command(about = "Answer every SIP call (SDP answer, no media)")]
@@ -58,6 +68,16 @@ struct Args {
     /// Print nothing per call (for load runs).
     #[arg(long)]
     quiet: bool,
+    /// Do not hand the allocator's free memory back to the system when
+    /// the process goes idle (no call or transaction left); by default it
+    /// is, checked every 5 s.
+    #[arg(long)]
+    no_trim: bool,
+    /// Every SECS seconds print a `stats` line: calls and transactions
+    /// alive, user-agent table entries, live heap bytes and blocks, the
+    /// heap peak since the previous line, and RSS.
+    #[arg(long, value_name = "SECS")]
+    stats_every: Option<u64>,
 }
 
 fn listen_spec(s: &str) -> Result<(TransportKind, SocketAddr), String> {
@@ -118,11 +138,51 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         rc.expires = args.expires;
         phone.register(rc, target)?;
     }
+    let open_calls = Arc::new(AtomicUsize::new(0));
+    if let Some(secs) = args.stats_every.filter(|s| *s > 0) {
+        let (phone, open_calls) = (phone.clone(), open_calls.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(secs));
+            let start = std::time::Instant::now();
+            loop {
+                tick.tick().await;
+                let (calls, state, transactions) = phone
+                    .with(|ua, ep, _| (ua.call_count(), ua.state_size(), ep.transaction_count()));
+                let (live, blocks, peak) = heap::take();
+                println!(
+                    "stats t={}s calls={calls} ua_entries={state} transactions={transactions} \
+                     example_calls={} heap_live_kb={} heap_blocks={blocks} heap_peak_kb={} rss_kb={}",
+                    start.elapsed().as_secs(),
+                    open_calls.load(Ordering::Relaxed),
+                    live / 1024,
+                    peak / 1024,
+                    heap::rss_kb()
+                );
+            }
+        });
+    }
+    if !args.no_trim {
+        let (phone, open_calls) = (phone.clone(), open_calls.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            let mut was_idle = true;
+            loop {
+                tick.tick().await;
+                let busy = phone.with(|ua, ep, _| ua.state_size() + ep.transaction_count());
+                let idle = busy == 0 && open_calls.load(Ordering::Relaxed) == 0;
+                if idle && !was_idle {
+                    heap::trim();
+                }
+                was_idle = idle;
+            }
+        });
+    }
     let media_ip = first.ip();
     let mut caps = LocalCapabilities::new(media_ip, 40000);
     caps.srtp = SrtpPolicy::Off;
     let mut rng = rand::rngs::OsRng;
-    let mut calls: HashMap<CallKey, (Negotiator, String)> = HashMap::new();
+    // Boxed: the table keeps its peak capacity, the calls' state does not.
+    let mut calls: HashMap<CallKey, Box<(Negotiator, String)>> = HashMap::new();
     let answer =
         |n: &mut Negotiator, offer: &Bytes, rng: &mut rand::rngs::OsRng| -> Option<Bytes> {
             let text = std::str::from_utf8(offer).ok()?;
@@ -158,10 +218,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     let _ = h.ring(None);
                     let _ = h.answer(sdp);
                 }
-                calls.insert(call, (n, info.from.uri.clone()));
+                calls.insert(call, Box::new((n, info.from.uri.clone())));
+                open_calls.store(calls.len(), Ordering::Relaxed);
             }
             UaEvent::Confirmed { call, sdp: Some(a) } | UaEvent::MediaUpdate { call, sdp: a } => {
-                if let Some((n, _)) = calls.get_mut(&call) {
+                if let Some((n, _)) = calls.get_mut(&call).map(Box::as_mut) {
                     if let Ok(text) = std::str::from_utf8(&a) {
                         if let Ok(sdp) = text.parse::<SessionDescription>() {
                             let _ = n.receive_answer(&sdp);
@@ -171,7 +232,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             UaEvent::OfferReceived { call, sdp, .. } => {
                 let h = phone.call_handle(call);
-                let reply = match (calls.get_mut(&call), sdp) {
+                let reply = match (calls.get_mut(&call).map(Box::as_mut), sdp) {
                     (Some((n, _)), Some(o)) => answer(n, &o, &mut rng),
                     (Some((n, _)), None) => n
                         .create_offer(&mut rng)
@@ -197,7 +258,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .map(|o| Bytes::from(o.to_string()));
                 match phone.call_handle(call).accept_transfer(offer) {
                     Ok(new) => {
-                        calls.insert(new.key(), (n, target.clone()));
+                        calls.insert(new.key(), Box::new((n, target.clone())));
+                        open_calls.store(calls.len(), Ordering::Relaxed);
                         if !args.quiet {
                             println!("{call} transferred to {target} as {}", new.key());
                         }
@@ -207,6 +269,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             UaEvent::Terminated { call, reason } => {
                 let from = calls.remove(&call).map(|c| c.1).unwrap_or_default();
+                if calls.is_empty() && calls.capacity() > 1024 {
+                    calls.shrink_to_fit();
+                }
+                open_calls.store(calls.len(), Ordering::Relaxed);
                 if !args.quiet {
                     println!("{call} from {from} ended: {reason:?}");
                 }

@@ -238,6 +238,10 @@ fn slow_answer_to_the_early_offer_holds_the_prack_and_the_200() {
     // No other offer may start while the early one waits for its answer.
     let busy = w.with(a, |u, ep, now| u.update(ep, now, c, sdp("x")));
     assert!(matches!(busy, Err(UaError::State(_))), "{busy:?}");
+    // Nor on the callee's side while its offer waits for the PRACK.
+    let kb = incoming(&w, b);
+    let busy = w.with(b, |u, ep, now| u.update(ep, now, kb, sdp("y")));
+    assert!(matches!(busy, Err(UaError::State(_))), "{busy:?}");
     w.with(a, |u, ep, now| {
         u.prack_answer(ep, now, c, sdp("answer-in-prack")).unwrap()
     });
@@ -253,7 +257,6 @@ fn slow_answer_to_the_early_offer_holds_the_prack_and_the_200() {
         UaEvent::Answered { sdp: None, .. }
     )));
     assert!(has(&w, b, |e| matches!(e, UaEvent::Confirmed { .. })));
-    let kb = incoming(&w, b);
     session_is_the_early_one(&mut w, a, b, c, kb);
     hang_up(&mut w, a, b, c);
 }

@@ -76,7 +76,12 @@ impl Ua {
         sdp: Bytes,
     ) -> Result<(), UaError> {
         let c = self.calls.get_mut(&id).ok_or(UaError::Unknown)?;
-        if c.offer_out.is_some() || c.offer_in.is_some() || c.held_pracks.iter().any(|h| h.offer) {
+        // An offer in a reliable provisional still waiting for its answer
+        // (in the PRACK) counts as in progress too (RFC 3262 §5).
+        let early_offer_open = c.held_pracks.iter().any(|h| h.offer)
+            || c.unacked.as_ref().is_some_and(|u| u.offer)
+            || c.queued_1xx.iter().any(|(_, offer)| *offer);
+        if c.offer_out.is_some() || c.offer_in.is_some() || early_offer_open {
             return Err(UaError::State("an offer is already in progress"));
         }
         if method == Method::Invite && c.state != CallState::Confirmed {
@@ -198,8 +203,24 @@ impl Ua {
         for (_, t) in c.timers {
             self.unschedule(t);
         }
-        self.dialogs.retain(|_, v| *v != id);
-        self.invite_servers.retain(|_, v| *v != id);
+        if let Some(k) = &c.dialog_key {
+            self.dialogs.remove(k);
+        }
+        if let Some(k) = c.invite_server {
+            self.invite_servers.remove(&k);
+        }
+        if self.calls.is_empty() {
+            // Idle: give back what a burst of calls grew the tables to.
+            if self.calls.capacity() > 1024 {
+                self.calls.shrink_to_fit();
+            }
+            if self.dialogs.capacity() > 1024 {
+                self.dialogs.shrink_to_fit();
+            }
+            if self.invite_servers.capacity() > 1024 {
+                self.invite_servers.shrink_to_fit();
+            }
+        }
     }
 
     /// Sends the NOTIFYs queued for referrers.

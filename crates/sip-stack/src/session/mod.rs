@@ -111,6 +111,8 @@ pub(crate) struct Call {
     pub(crate) forks: HashMap<String, Dialog>,
     /// Outgoing: the INVITE as built (without Via). Incoming: as received.
     pub(crate) invite: Message,
+    /// Its key in the user agent's dialog table (Call-ID, our tag).
+    pub(crate) dialog_key: Option<(String, String)>,
     pub(crate) invite_client: Option<ClientKey>,
     pub(crate) invite_server: Option<ServerKey>,
     /// Where the initial request went or came from.
@@ -182,6 +184,7 @@ impl Call {
             dialog: None,
             forks: HashMap::new(),
             invite,
+            dialog_key: None,
             invite_client: None,
             invite_server: None,
             peer: None,

@@ -122,8 +122,9 @@ impl Ua {
         let id = self.alloc();
         call.invite_client = Some(key);
         self.pending.insert(key, Pending::Invite(id));
+        call.dialog_key = Some((call_id.clone(), tag.clone()));
         self.dialogs.insert((call_id, tag), id);
-        self.calls.insert(id, call);
+        self.calls.insert(id, Box::new(call));
         Ok(CallKey(id))
     }
 

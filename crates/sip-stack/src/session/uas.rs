@@ -81,10 +81,11 @@ impl Ua {
         call.replaces = replaces;
         let id = self.alloc();
         info.replaces = replaces.map(CallKey);
+        call.dialog_key = Some((dialog.id.call_id.clone(), tag.clone()));
         self.dialogs.insert((dialog.id.call_id.clone(), tag), id);
         call.dialog = Some(dialog);
         self.invite_servers.insert(key, id);
-        self.calls.insert(id, call);
+        self.calls.insert(id, Box::new(call));
         self.events.push_back(UaEvent::IncomingCall {
             call: CallKey(id),
             info: Box::new(info),

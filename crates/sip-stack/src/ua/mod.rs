@@ -144,7 +144,7 @@ pub struct Ua {
     pub(crate) cfg: UaConfig,
     pub(crate) rng: Box<dyn RngCore + Send>,
     pub(crate) regs: HashMap<u64, registrations::RegEntry>,
-    pub(crate) calls: HashMap<u64, Call>,
+    pub(crate) calls: HashMap<u64, Box<Call>>,
     pub(crate) dialogs: HashMap<(String, String), u64>,
     pub(crate) invite_servers: HashMap<ServerKey, u64>,
     pub(crate) pending: HashMap<ClientKey, Pending>,
