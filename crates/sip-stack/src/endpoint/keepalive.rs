@@ -224,12 +224,16 @@ impl Endpoint {
         }
     }
 
-    /// Forgets an OPTIONS probe whose flow is gone: it runs out its timers
-    /// with nobody listening.
+    /// Ends an OPTIONS probe whose flow is gone, silently (its events go
+    /// to flow 0, which never exists).
     fn drop_probe(&mut self, tx: u64) {
-        if let Some(c) = self.txs.get_mut(&tx).and_then(|t| t.client_mut()) {
-            c.probe = Some(0);
+        if let Some(t) = self.txs.get_mut(&tx) {
+            if let Some(c) = t.client_mut() {
+                c.probe = Some(0);
+            }
+            t.terminate();
         }
+        self.reap(tx);
     }
 
     /// Acts on what OPTIONS probes reported.
