@@ -117,7 +117,7 @@ pub(crate) fn client_id(branch: &str) -> Option<u64> {
 /// quoted strings and IPv6 brackets. Returns (first, rest after the comma).
 pub(crate) fn split_first(value: &str) -> (&str, Option<&str>) {
     // Most values hold one element: no comma at all, nothing to track.
-    if !value.contains(',') {
+    if memchr::memchr(b',', value.as_bytes()).is_none() {
         return (value.trim(), None);
     }
     let b = value.as_bytes();
@@ -150,21 +150,16 @@ pub(crate) fn branch_param(via: &str) -> Option<&str> {
     }
     // Fast path: the first parameter is `branch=` exactly, as we write it
     // (and a response's Via is ours, copied back).
-    if let Some(semi) = via.bytes().position(|c| c == b';' || c == b'"') {
-        let rest = &via[semi + 1..];
-        if via.as_bytes()[semi] == b';' {
-            if let Some(v) = rest.strip_prefix("branch=") {
-                let end = v
-                    .bytes()
-                    .position(|c| matches!(c, b';' | b' ' | b'\t' | b'"'))
-                    .unwrap_or(v.len());
-                if end > 0 && v.as_bytes().get(end) != Some(&b'"') {
-                    return Some(&v[..end]);
-                }
+    let quoted = memchr::memchr(b'"', via.as_bytes()).is_some();
+    if let Some(semi) = memchr::memchr(b';', via.as_bytes()).filter(|_| !quoted) {
+        if let Some(v) = via[semi + 1..].strip_prefix("branch=") {
+            let end = memchr::memchr3(b';', b' ', b'\t', v.as_bytes()).unwrap_or(v.len());
+            if end > 0 {
+                return Some(&v[..end]);
             }
         }
     }
-    if !via.contains('"') {
+    if !quoted {
         return via.split(';').skip(1).find_map(pick);
     }
     let b = via.as_bytes();
@@ -347,7 +342,7 @@ fn scan(v: &str) -> Option<Parts<'_>> {
             return None;
         }
         if text.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
-            SentByHost::Ip(IpAddr::V4(text.parse().ok()?))
+            SentByHost::Ip(IpAddr::V4(parse_v4(text)?))
         } else {
             SentByHost::Domain(text)
         }
@@ -360,7 +355,7 @@ fn scan(v: &str) -> Option<Parts<'_>> {
         while j < b.len() && b[j].is_ascii_digit() {
             j += 1;
         }
-        port = Some(v.get(s..j)?.parse::<u16>().ok()?);
+        port = Some(parse_port(v.get(s..j)?)?);
         i = j;
     }
     let rest = &v[i..];
@@ -404,34 +399,79 @@ fn parse_parts(v: &str) -> Option<Parts<'_>> {
 /// (name, value) with the whitespace around them trimmed.
 fn params(text: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
     let b = text.as_bytes();
-    let quoted = text.contains('"');
+    let quoted = memchr::memchr(b'"', b).is_some();
     let mut at = 0;
     std::iter::from_fn(move || loop {
         if at >= b.len() {
             return None;
         }
         let start = at;
-        let mut in_q = false;
-        while at < b.len() {
-            match b[at] {
-                b'\\' if in_q => at += 1,
-                b'"' if quoted => in_q = !in_q,
-                b';' if !in_q => break,
-                _ => {}
+        // The segment's end (the next `;` outside quotes) and its first `=`.
+        let mut eq = None;
+        if quoted {
+            let mut in_q = false;
+            while at < b.len() {
+                match b[at] {
+                    b'\\' if in_q => at += 1,
+                    b'"' => in_q = !in_q,
+                    b'=' if !in_q && eq.is_none() => eq = Some(at),
+                    b';' if !in_q => break,
+                    _ => {}
+                }
+                at += 1;
             }
-            at += 1;
+            at = at.min(b.len());
+        } else {
+            at = memchr::memchr(b';', &b[start..]).map_or(b.len(), |i| start + i);
+            eq = memchr::memchr(b'=', &b[start..at]).map(|i| start + i);
         }
-        let seg = &text[start..at.min(b.len())];
+        let end = at;
         at += 1;
-        let seg = seg.trim();
-        if seg.is_empty() {
+        let (name, value) = match eq {
+            Some(e) => (text[start..e].trim(), Some(text[e + 1..end].trim())),
+            None => (text[start..end].trim(), None),
+        };
+        if name.is_empty() && value.is_none() {
             continue;
         }
-        return Some(match seg.split_once('=') {
-            Some((n, v)) => (n.trim_end(), Some(v.trim_start())),
-            None => (seg, None),
-        });
+        return Some((name, value));
     })
+}
+
+/// A dotted-quad IPv4 address, or `None` (then the host is a name).
+fn parse_v4(s: &str) -> Option<std::net::Ipv4Addr> {
+    let mut o = [0u8; 4];
+    let mut n = 0;
+    for part in s.split('.') {
+        if n == 4 || part.is_empty() || part.len() > 3 {
+            return None;
+        }
+        let mut v: u16 = 0;
+        for c in part.bytes() {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + u16::from(c - b'0');
+        }
+        o[n] = u8::try_from(v).ok()?;
+        n += 1;
+    }
+    (n == 4).then(|| std::net::Ipv4Addr::from(o))
+}
+
+/// A port: 1 to 5 digits, at most 65535.
+fn parse_port(s: &str) -> Option<u16> {
+    if s.is_empty() || s.len() > 5 {
+        return None;
+    }
+    let mut v: u32 = 0;
+    for c in s.bytes() {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u32::from(c - b'0');
+    }
+    u16::try_from(v).ok()
 }
 
 /// The digest [`TopVia::sent_by`] holds: two sent-by values match
@@ -688,6 +728,23 @@ mod tests {
             ]
         );
         assert!(scan("SIP/2.0/UDP").is_none());
+        assert_eq!(
+            parse_v4("192.0.2.255"),
+            Some("192.0.2.255".parse().unwrap())
+        );
+        for bad in [
+            "1.2.3",
+            "1.2.3.4.5",
+            "256.1.1.1",
+            "1..2.3",
+            "1.2.3.4444",
+            "",
+        ] {
+            assert_eq!(parse_v4(bad), None, "{bad}");
+        }
+        assert_eq!(parse_port("65535"), Some(65535));
+        assert_eq!(parse_port("65536"), None);
+        assert_eq!(parse_port(""), None);
         assert!(scan("garbage").is_none());
     }
 

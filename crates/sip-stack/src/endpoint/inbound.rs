@@ -316,6 +316,7 @@ impl Endpoint {
         }
         let tx = self.txs.get(&id)?;
         let c = tx.client_part()?;
-        (tx.method.as_str() == cseq.method && c.branch() == branch).then_some(id)
+        (tx.method.as_str() == cseq.method && c.branch.as_bytes() == branch.as_bytes())
+            .then_some(id)
     }
 }
