@@ -88,7 +88,10 @@ impl Ua {
         self.capabilities(ep, &mut r);
         if let Some(t) = self.calls.get(&id).and_then(|c| c.session_timer) {
             r.append_header(HeaderName::SessionExpires, &t.header_as_uas());
-            r.append_header(HeaderName::Require, "timer");
+            // Only a UAC that supports timers may be required to (§9).
+            if super::lists(req, HeaderName::Supported, "timer") {
+                r.append_header(HeaderName::Require, "timer");
+            }
         }
         if let Some(ua) = &self.cfg.user_agent {
             r.append_header(HeaderName::Server, ua);

@@ -60,7 +60,8 @@ impl SessionTimer {
 /// What a UAS makes of a request's Session-Expires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Negotiated {
-    /// No session timer.
+    /// No session timer (not produced by [`uas_negotiate`] any more: a
+    /// UAS with timers on always runs one, RFC 4028 §9).
     None,
     /// Use this timer; put [`SessionTimer::header_as_uas`] in the 2xx.
     Timer(SessionTimer),
@@ -74,14 +75,14 @@ pub fn uas_negotiate(req: &Message, ours: u32, min_se: u32) -> Negotiated {
     let se = req.get::<SessionExpires>().and_then(Result::ok);
     let supports = lists(req, HeaderName::Supported, "timer");
     let Some(se) = se else {
-        if supports {
-            // The UAC can refresh: ask it to.
-            return Negotiated::Timer(SessionTimer {
-                interval: ours.max(min_se),
-                we_refresh: false,
-            });
-        }
-        return Negotiated::None;
+        // §9: no Session-Expires asked for; we may still run the timer.
+        // A UAC that supports timers refreshes; for one that does not, we
+        // do (refresher=uas), so a call whose BYE was lost ends when its
+        // refresh fails instead of living on.
+        return Negotiated::Timer(SessionTimer {
+            interval: ours.max(min_se),
+            we_refresh: !supports,
+        });
     };
     if se.seconds < min_se {
         return Negotiated::TooSmall(min_se);
