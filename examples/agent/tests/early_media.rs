@@ -3,7 +3,9 @@
 //! SDP (PCMU) and plays a 440 Hz announcement; the pipeline hears it
 //! before the call is answered. The 200 OK's SDP differs (PCMA): the
 //! agent switches to it and the pipeline hears the 880 Hz tone SIPp then
-//! sends in PCMA. Every wait is bounded.
+//! sends in PCMA. Second case: a reliable 183 (100rel, PRACK) carries the
+//! answer and the 200 none; the early stream goes on as the call's. Every
+//! wait is bounded.
 
 mod common;
 
@@ -74,20 +76,31 @@ async fn hears(heard: &Arc<Mutex<Heard>>, hz: f64) -> bool {
     .is_ok()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn early_media_then_the_answer_with_other_sdp() {
+/// SIPp running `scenario` as the callee with the two tone files, and
+/// an agent with a recording pipeline.
+struct Setup {
+    child: tokio::process::Child,
+    sipp_port: u16,
+    dir: Scratch,
+    agent: Agent,
+    events: tokio::sync::mpsc::UnboundedReceiver<AgentEvent>,
+    heard: Arc<Mutex<Heard>>,
+}
+
+async fn setup(scenario_file: &str, early_codec: &str, final_codec: &str) -> Setup {
     let sipp = require("sipp", "sip-tester");
     let dir = Scratch::new("early");
-    let early = dir.0.join("early.ulaw");
-    let fin = dir.0.join("final.alaw");
-    tone(&early, 440.0, "PCMU", 2);
-    tone(&fin, 880.0, "PCMA", 4);
-    let template = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/sipp/uas_early_media.xml"
-    ))
+    let early = dir.0.join("early.raw");
+    let fin = dir.0.join("final.raw");
+    tone(&early, 440.0, early_codec, 2);
+    tone(&fin, 880.0, final_codec, 4);
+    let template = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/sipp")
+            .join(scenario_file),
+    )
     .unwrap();
-    let scenario = dir.0.join("uas_early_media.xml");
+    let scenario = dir.0.join(scenario_file);
     std::fs::write(
         &scenario,
         template
@@ -135,9 +148,46 @@ allow = ["sip:*@127.0.0.1"]
             silence: vec![0; 160],
         })
     });
-    let (agent, mut events) = Agent::start(cfg, StartOptions::default(), factory)
+    let (agent, events) = Agent::start(cfg, StartOptions::default(), factory)
         .await
         .unwrap();
+    Setup {
+        child,
+        sipp_port,
+        dir,
+        agent,
+        events,
+        heard,
+    }
+}
+
+impl Setup {
+    /// Hangs up and checks that SIPp's scenario ran to its end.
+    async fn finish(self, call: heron_sip_stack::ua::CallKey) {
+        self.agent.hangup(call).await.unwrap();
+        let out = timeout(Duration::from_secs(20), self.child.wait_with_output())
+            .await
+            .expect("sipp finishes")
+            .unwrap();
+        let errors = std::fs::read_to_string(self.dir.0.join("errors.log")).unwrap_or_default();
+        assert!(
+            out.status.success(),
+            "sipp failed: {}\n{errors}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn early_media_then_the_answer_with_other_sdp() {
+    let Setup {
+        child,
+        sipp_port,
+        dir,
+        agent,
+        mut events,
+        heard,
+    } = setup("uas_early_media.xml", "PCMU", "PCMA").await;
     // SIPp needs a moment to bind; the INVITE is retransmitted anyway.
     let call = agent
         .call(&format!("sip:callee@127.0.0.1:{sipp_port}"))
@@ -171,15 +221,67 @@ allow = ["sip:*@127.0.0.1"]
         "audio in the final answer's codec reaches the pipeline"
     );
     assert_eq!(heard.lock().unwrap().codecs, ["PCMU", "PCMA"]);
-    agent.hangup(call).await.unwrap();
-    let out = timeout(Duration::from_secs(20), child.wait_with_output())
+    Setup {
+        child,
+        sipp_port,
+        dir,
+        agent,
+        events,
+        heard,
+    }
+    .finish(call)
+    .await;
+}
+
+/// A reliable 183 (100rel) carries the answer; the 200 has no SDP: the
+/// early stream is the call's, confirmed without a new pump.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reliable_early_media_and_an_answer_without_sdp() {
+    let Setup {
+        child,
+        sipp_port,
+        dir,
+        agent,
+        mut events,
+        heard,
+    } = setup("uas_early_media_100rel.xml", "PCMU", "PCMU").await;
+    let call = agent
+        .call(&format!("sip:callee@127.0.0.1:{sipp_port}"))
         .await
-        .expect("sipp finishes")
         .unwrap();
-    let errors = std::fs::read_to_string(dir.0.join("errors.log")).unwrap_or_default();
+    let early = wait_for(&mut events, 10, |e| match e {
+        AgentEvent::EarlyMedia { call: c, info } if *c == call => Some(info.clone()),
+        AgentEvent::Ended { reason, .. } => panic!("call ended: {reason}"),
+        _ => None,
+    })
+    .await
+    .expect("early media starts on the reliable 183");
     assert!(
-        out.status.success(),
-        "sipp failed: {}\n{errors}",
-        String::from_utf8_lossy(&out.stderr)
+        hears(&heard, 440.0).await,
+        "early audio reaches the pipeline"
     );
+    let answered = wait_for(&mut events, 10, |e| match e {
+        AgentEvent::Established { call: c, info } if *c == call => Some(info.clone()),
+        AgentEvent::Ended { reason, .. } => panic!("call ended: {reason}"),
+        _ => None,
+    })
+    .await
+    .expect("the 200 OK arrives");
+    assert_eq!(early, answered);
+    assert!(hears(&heard, 880.0).await, "audio goes on after the answer");
+    assert_eq!(
+        heard.lock().unwrap().codecs,
+        ["PCMU"],
+        "one pump throughout"
+    );
+    Setup {
+        child,
+        sipp_port,
+        dir,
+        agent,
+        events,
+        heard,
+    }
+    .finish(call)
+    .await;
 }
