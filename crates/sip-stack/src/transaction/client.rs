@@ -153,6 +153,13 @@ pub(crate) fn on_response(
             if code == 503 && has_more_targets(tx) {
                 return Next::Failover;
             }
+            // Completed only absorbs response retransmissions (Timer K):
+            // the request and its bytes are not needed any more, so a
+            // burst of lingering transactions holds little memory.
+            tx.wire = bytes::Bytes::new();
+            if let Some(c) = tx.client_mut() {
+                drop(std::mem::replace(&mut c.request, Message::response(200)));
+            }
             tx.event(
                 core,
                 Event::Response {
