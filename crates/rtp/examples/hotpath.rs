@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! cargo run --release -p heron-rtp --example hotpath -- --streams 100 --seconds 10 \
-//!     [--profile AES_CM_128_HMAC_SHA1_80]
+//!     [--rounds 5] [--profile AES_CM_128_HMAC_SHA1_80]
 //! ```
 //!
 //! N "PBX" sockets send one SRTP packet (160-octet G.711 payload, protected
@@ -15,8 +15,11 @@
 //! plain sockets: send, receive, echo the same octets, receive. Both run on one thread; CPU time is that
 //! thread's (`/proc/thread-self/schedstat`).
 //!
+//! Each path runs `--seconds` in all, in `--rounds` alternating phases
+//! (the baseline first in even rounds, the hot path first in odd ones), so
+//! that load from other processes on a shared machine falls on both alike.
 //! Prints packets/s, CPU ns per relayed packet for both, the hot path's
-//! extra cost in percent, and the loss.
+//! extra cost in percent per round and its median, and the loss.
 
 // A command-line tool: printing the result is its job.
 #![allow(clippy::print_stdout)]
@@ -34,6 +37,7 @@ use tokio::net::UdpSocket;
 struct Args {
     streams: usize,
     seconds: u64,
+    rounds: u32,
     profile: SrtpProfile,
 }
 
@@ -41,6 +45,7 @@ fn parse() -> Result<Args, String> {
     let mut a = Args {
         streams: 100,
         seconds: 10,
+        rounds: 5,
         profile: SrtpProfile::Aes128CmHmacSha1_80,
     };
     let mut it = std::env::args().skip(1);
@@ -49,6 +54,7 @@ fn parse() -> Result<Args, String> {
         match flag.as_str() {
             "--streams" => a.streams = v.parse().map_err(|e| format!("--streams: {e}"))?,
             "--seconds" => a.seconds = v.parse().map_err(|e| format!("--seconds: {e}"))?,
+            "--rounds" => a.rounds = v.parse().map_err(|e| format!("--rounds: {e}"))?,
             "--profile" => {
                 a.profile =
                     SrtpProfile::from_name(&v).ok_or_else(|| format!("unknown profile {v}"))?
@@ -56,8 +62,8 @@ fn parse() -> Result<Args, String> {
             other => return Err(format!("unknown flag {other}")),
         }
     }
-    if a.streams == 0 || a.streams > 5000 || a.seconds == 0 {
-        return Err("streams must be 1..=5000 and seconds positive".into());
+    if a.streams == 0 || a.streams > 5000 || a.seconds == 0 || a.rounds == 0 {
+        return Err("streams must be 1..=5000, seconds and rounds positive".into());
     }
     Ok(a)
 }
@@ -92,55 +98,73 @@ struct Run {
     wall: Duration,
 }
 
-async fn baseline(streams: usize, seconds: u64, size: usize) -> std::io::Result<Run> {
-    let mut peers = Vec::new();
-    let mut echoes = Vec::new();
-    for _ in 0..streams {
-        let p = UdpSocket::bind("127.0.0.1:0").await?;
-        let e = UdpSocket::bind("127.0.0.1:0").await?;
-        peers.push((p, e.local_addr()?));
-        echoes.push(e);
+/// The raw UDP baseline: N peers send plain datagrams of the hot path's
+/// size to N echo sockets, which send them straight back.
+struct BaseRig {
+    peers: Vec<(UdpSocket, SocketAddr)>,
+    echoes: Vec<UdpSocket>,
+    payload: Vec<u8>,
+    buf: Vec<u8>,
+}
+
+impl BaseRig {
+    async fn new(streams: usize, size: usize) -> std::io::Result<Self> {
+        let mut peers = Vec::new();
+        let mut echoes = Vec::new();
+        for _ in 0..streams {
+            let p = UdpSocket::bind("127.0.0.1:0").await?;
+            let e = UdpSocket::bind("127.0.0.1:0").await?;
+            peers.push((p, e.local_addr()?));
+            echoes.push(e);
+        }
+        Ok(BaseRig {
+            peers,
+            echoes,
+            payload: vec![0xd5u8; size],
+            buf: vec![0u8; 2048],
+        })
     }
-    let payload = vec![0xd5u8; size];
-    let mut buf = vec![0u8; 2048];
-    let (mut sent, mut relayed, mut returned) = (0u64, 0u64, 0u64);
-    let mut tick = tokio::time::interval(Duration::from_millis(20));
-    let end = Instant::now() + Duration::from_secs(seconds);
-    let cpu0 = cpu_time();
-    let t0 = Instant::now();
-    while Instant::now() < end {
-        tokio::select! {
-            _ = tick.tick() => {
-                for (p, to) in &peers {
-                    if p.try_send_to(&payload, *to).is_ok() {
-                        sent += 1;
+
+    async fn run(&mut self, length: Duration) -> Run {
+        let (mut sent, mut relayed, mut returned) = (0u64, 0u64, 0u64);
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        let end = Instant::now() + length;
+        let cpu0 = cpu_time();
+        let t0 = Instant::now();
+        while Instant::now() < end {
+            tokio::select! {
+                _ = tick.tick() => {
+                    for (p, to) in &self.peers {
+                        if p.try_send_to(&self.payload, *to).is_ok() {
+                            sent += 1;
+                        }
                     }
                 }
-            }
-            _ = any_readable(echoes.iter()) => {
-                for e in &echoes {
-                    while let Ok((n, src)) = e.try_recv_from(&mut buf) {
-                        relayed += 1;
-                        let _ = e.try_send_to(&buf[..n], src);
+                _ = any_readable(self.echoes.iter()) => {
+                    for e in &self.echoes {
+                        while let Ok((n, src)) = e.try_recv_from(&mut self.buf) {
+                            relayed += 1;
+                            let _ = e.try_send_to(&self.buf[..n], src);
+                        }
                     }
                 }
-            }
-            _ = any_readable(peers.iter().map(|(p, _)| p)) => {
-                for (p, _) in &peers {
-                    while p.try_recv_from(&mut buf).is_ok() {
-                        returned += 1;
+                _ = any_readable(self.peers.iter().map(|(p, _)| p)) => {
+                    for (p, _) in &self.peers {
+                        while p.try_recv_from(&mut self.buf).is_ok() {
+                            returned += 1;
+                        }
                     }
                 }
             }
         }
+        Run {
+            relayed,
+            sent,
+            returned,
+            cpu: cpu_time() - cpu0,
+            wall: t0.elapsed(),
+        }
     }
-    Ok(Run {
-        relayed,
-        sent,
-        returned,
-        cpu: cpu_time() - cpu0,
-        wall: t0.elapsed(),
-    })
 }
 
 async fn any_readable<'a>(socks: impl Iterator<Item = &'a UdpSocket> + Clone) {
@@ -173,109 +197,140 @@ fn keys(profile: SrtpProfile, local: u8, remote: u8) -> SrtpKeys {
     }
 }
 
-async fn hot_path(a: &Args) -> Result<Run, Box<dyn std::error::Error>> {
-    let lo: SocketAddr = "127.0.0.1:0".parse()?;
-    let now = Instant::now();
-    let ticks = (a.seconds * 50 + 10) as usize;
-    if ticks * a.streams > 4_000_000 {
-        return Err(
-            "streams × seconds too large for the pre-protected packet store (max 80000)".into(),
-        );
-    }
-    // The PBX side is a measuring rig as cheap as the baseline's peers:
-    // plain sockets sending SRTP packets protected before the timed run and
-    // counting the echoes without unprotecting them.
-    let mut agent = Driver::new();
-    let mut pbx = Vec::new();
-    let stride = 172 + a.profile.rtp_tag_len();
-    for i in 0..a.streams {
-        let sock = UdpSocket::bind(lo).await?;
-        let mut ca = SessionConfig::new(lo, sock.local_addr()?);
-        ca.security = MediaSecurity::Srtp(keys(a.profile, 1, 2));
-        let rng = Box::new(rand::rngs::StdRng::seed_from_u64(i as u64));
-        let aid = agent.add_session(
-            ca,
-            PortRange {
-                first: 20000,
-                last: 60000,
-            },
-            now,
-            0,
-            rng,
-        )?;
-        let to = agent.local_addr(aid).ok_or("agent address")?;
-        let k = keys(a.profile, 2, 1);
-        let mut tx = SrtpContext::new(a.profile, &k.local, k.config)?;
-        let mut packets = vec![0u8; stride * ticks];
-        for (t, p) in packets.chunks_mut(stride).enumerate() {
-            p[..12].copy_from_slice(&[0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-            p[2..4].copy_from_slice(&(t as u16).to_be_bytes());
-            p[4..8].copy_from_slice(&(t as u32 * 160).to_be_bytes());
-            p[8..12].copy_from_slice(&(0x5000_0000u32 + i as u32).to_be_bytes());
-            p[12..172].fill(0xd5);
-            tx.protect_rtp(p, 172)?;
+/// The hot path: N "PBX" sockets send pre-protected SRTP packets to N
+/// agent sessions served by one [`Driver`]; each session unprotects,
+/// buffers, hands the frame off once per packet time and sends it back
+/// protected; the PBX sockets count the echoes.
+struct HotRig {
+    agent: Driver,
+    pbx: Vec<(UdpSocket, SocketAddr, Vec<u8>)>,
+    stride: usize,
+    ticks: usize,
+    t: usize,
+    buf: Vec<u8>,
+}
+
+impl HotRig {
+    async fn new(a: &Args) -> Result<Self, Box<dyn std::error::Error>> {
+        let lo: SocketAddr = "127.0.0.1:0".parse()?;
+        let now = Instant::now();
+        let ticks = (a.seconds * 50 + 10) as usize;
+        if ticks * a.streams > 4_000_000 {
+            return Err(
+                "streams × seconds too large for the pre-protected packet store (max 80000)".into(),
+            );
         }
-        pbx.push((sock, to, packets));
+        // The PBX side is a measuring rig as cheap as the baseline's peers:
+        // plain sockets sending SRTP packets protected before the timed run
+        // and counting the echoes without unprotecting them.
+        let mut agent = Driver::new();
+        let mut pbx = Vec::new();
+        let stride = 172 + a.profile.rtp_tag_len();
+        for i in 0..a.streams {
+            let sock = UdpSocket::bind(lo).await?;
+            let mut ca = SessionConfig::new(lo, sock.local_addr()?);
+            ca.security = MediaSecurity::Srtp(keys(a.profile, 1, 2));
+            let rng = Box::new(rand::rngs::StdRng::seed_from_u64(i as u64));
+            let aid = agent.add_session(
+                ca,
+                PortRange {
+                    first: 20000,
+                    last: 60000,
+                },
+                now,
+                0,
+                rng,
+            )?;
+            let to = agent.local_addr(aid).ok_or("agent address")?;
+            let k = keys(a.profile, 2, 1);
+            let mut tx = SrtpContext::new(a.profile, &k.local, k.config)?;
+            let mut packets = vec![0u8; stride * ticks];
+            for (t, p) in packets.chunks_mut(stride).enumerate() {
+                p[..12].copy_from_slice(&[0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+                p[2..4].copy_from_slice(&(t as u16).to_be_bytes());
+                p[4..8].copy_from_slice(&(t as u32 * 160).to_be_bytes());
+                p[8..12].copy_from_slice(&(0x5000_0000u32 + i as u32).to_be_bytes());
+                p[12..172].fill(0xd5);
+                tx.protect_rtp(p, 172)?;
+            }
+            pbx.push((sock, to, packets));
+        }
+        Ok(HotRig {
+            agent,
+            pbx,
+            stride,
+            ticks,
+            t: 0,
+            buf: vec![0u8; 2048],
+        })
     }
-    let (mut sent, mut returned) = (0u64, 0u64);
-    let mut buf = vec![0u8; 2048];
-    let mut tick = tokio::time::interval(Duration::from_millis(20));
-    let end = Instant::now() + Duration::from_secs(a.seconds);
-    let mut t = 0usize;
-    let cpu0 = cpu_time();
-    let t0 = Instant::now();
-    while Instant::now() < end {
-        tokio::select! {
-            _ = tick.tick() => {
-                if t < ticks {
-                    for (s, to, packets) in &pbx {
-                        if s.try_send_to(&packets[t * stride..(t + 1) * stride], *to).is_ok() {
-                            sent += 1;
+
+    async fn run(&mut self, length: Duration) -> Run {
+        let (mut sent, mut returned) = (0u64, 0u64);
+        let relayed0 = self.agent.stats().received;
+        let stride = self.stride;
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        let end = Instant::now() + length;
+        let cpu0 = cpu_time();
+        let t0 = Instant::now();
+        while Instant::now() < end {
+            tokio::select! {
+                _ = tick.tick() => {
+                    if self.t < self.ticks {
+                        let t = self.t;
+                        for (s, to, packets) in &self.pbx {
+                            if s.try_send_to(&packets[t * stride..(t + 1) * stride], *to).is_ok() {
+                                sent += 1;
+                            }
+                        }
+                        self.t += 1;
+                    }
+                    // The hand-off: one frame per session per packet time,
+                    // straight back out (a voice pipeline would sit here).
+                    for (_, s) in self.agent.sessions() {
+                        let mut frame = [0u8; 160];
+                        let got = match s.pull_frame() {
+                            Playout::Frame(f) if f.payload.len() == 160 => {
+                                frame.copy_from_slice(f.payload);
+                                true
+                            }
+                            _ => false,
+                        };
+                        if got {
+                            let _ = s.send_frame(&frame, 160);
                         }
                     }
-                    t += 1;
+                    self.agent.flush();
+                    self.agent.handle_timeouts(Instant::now());
                 }
-                // The hand-off: one frame per session per packet time,
-                // straight back out (a voice pipeline would sit here).
-                for (_, s) in agent.sessions() {
-                    let mut frame = [0u8; 160];
-                    let got = match s.pull_frame() {
-                        Playout::Frame(f) if f.payload.len() == 160 => {
-                            frame.copy_from_slice(f.payload);
-                            true
-                        }
-                        _ => false,
-                    };
-                    if got {
-                        let _ = s.send_frame(&frame, 160);
-                    }
+                _ = self.agent.readable() => {
+                    self.agent.drain(Instant::now());
                 }
-                agent.flush();
-                agent.handle_timeouts(Instant::now());
-            }
-            _ = agent.readable() => {
-                agent.drain(Instant::now());
-            }
-            _ = any_readable(pbx.iter().map(|(s, _, _)| s)) => {
-                for (s, _, _) in &pbx {
-                    while let Ok((n, _)) = s.try_recv_from(&mut buf) {
-                        // RTCP is not an echo.
-                        if n == stride {
-                            returned += 1;
+                _ = any_readable(self.pbx.iter().map(|(s, _, _)| s)) => {
+                    for (s, _, _) in &self.pbx {
+                        while let Ok((n, _)) = s.try_recv_from(&mut self.buf) {
+                            // RTCP is not an echo.
+                            if n == stride {
+                                returned += 1;
+                            }
                         }
                     }
                 }
             }
         }
+        Run {
+            relayed: self.agent.stats().received - relayed0,
+            sent,
+            returned,
+            cpu: cpu_time() - cpu0,
+            wall: t0.elapsed(),
+        }
     }
-    let relayed = agent.stats().received;
-    Ok(Run {
-        relayed,
-        sent,
-        returned,
-        cpu: cpu_time() - cpu0,
-        wall: t0.elapsed(),
-    })
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
 }
 
 fn main() -> ExitCode {
@@ -297,23 +352,60 @@ fn main() -> ExitCode {
         }
     };
     let size = 172 + a.profile.rtp_tag_len();
+    let phase = Duration::from_secs(a.seconds) / a.rounds;
+    // The two paths alternate in `rounds` phases (in turn first), so both
+    // see the same background load; each round gives one overhead figure.
     let result = rt.block_on(async {
-        let base = baseline(a.streams, a.seconds, size).await?;
-        let hot = hot_path(&a).await?;
-        Ok::<_, Box<dyn std::error::Error>>((base, hot))
+        let mut base = BaseRig::new(a.streams, size).await?;
+        let mut hot = HotRig::new(&a).await?;
+        let mut rounds = Vec::new();
+        for r in 0..a.rounds {
+            let (b, h) = if r % 2 == 0 {
+                let b = base.run(phase).await;
+                (b, hot.run(phase).await)
+            } else {
+                let h = hot.run(phase).await;
+                (base.run(phase).await, h)
+            };
+            rounds.push((b, h));
+        }
+        Ok::<_, Box<dyn std::error::Error>>(rounds)
     });
-    let (base, hot) = match result {
+    let rounds = match result {
         Ok(r) => r,
         Err(e) => {
             eprintln!("hotpath: {e}");
             return ExitCode::FAILURE;
         }
     };
+    let total = |pick: fn(&(Run, Run)) -> &Run| {
+        rounds.iter().map(pick).fold(
+            Run {
+                relayed: 0,
+                sent: 0,
+                returned: 0,
+                cpu: Duration::ZERO,
+                wall: Duration::ZERO,
+            },
+            |acc, r| Run {
+                relayed: acc.relayed + r.relayed,
+                sent: acc.sent + r.sent,
+                returned: acc.returned + r.returned,
+                cpu: acc.cpu + r.cpu,
+                wall: acc.wall + r.wall,
+            },
+        )
+    };
+    let (base, hot) = (total(|r| &r.0), total(|r| &r.1));
     let per = |r: &Run| r.cpu.as_nanos() as f64 / r.relayed.max(1) as f64;
     let loss = |r: &Run| 1.0 - r.returned as f64 / r.sent.max(1) as f64;
+    let overheads: Vec<f64> = rounds
+        .iter()
+        .map(|(b, h)| (per(h) / per(b) - 1.0) * 100.0)
+        .collect();
     println!(
-        "streams={} seconds={} profile={} datagram={}B",
-        a.streams, a.seconds, a.profile, size
+        "streams={} seconds={} rounds={} profile={} datagram={}B",
+        a.streams, a.seconds, a.rounds, a.profile, size
     );
     println!(
         "baseline_udp: packets_per_s={:.0} cpu_ns_per_packet={:.0} loss={:.4}",
@@ -328,7 +420,16 @@ fn main() -> ExitCode {
         loss(&hot)
     );
     println!(
-        "hot_path_overhead_pct={:.1}",
+        "rounds_overhead_pct={}",
+        overheads
+            .iter()
+            .map(|o| format!("{o:.1}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    println!(
+        "hot_path_overhead_pct={:.1} (median of rounds; all rounds together: {:.1})",
+        median(overheads),
         (per(&hot) / per(&base) - 1.0) * 100.0
     );
     ExitCode::SUCCESS

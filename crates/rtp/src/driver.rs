@@ -312,15 +312,20 @@ impl Driver {
     /// Sends every queued datagram of every session.
     pub fn flush(&mut self) {
         for e in &mut self.entries {
-            while let Some(t) = e.session.poll_transmit(&mut self.buf) {
-                let sock = match (&e.rtcp, t.rtcp) {
-                    (Some((_, rtcp)), true) => rtcp,
-                    _ => &e.send,
-                };
-                match sock.send_to(&self.buf[..t.len], t.destination) {
-                    Ok(_) => self.stats.sent += 1,
-                    Err(_) => self.stats.send_dropped += 1,
-                }
+            Self::flush_entry(e, &mut self.stats);
+        }
+    }
+
+    fn flush_entry(e: &mut Entry, stats: &mut DriverStats) {
+        // Straight from the session's buffer: no copy per packet.
+        while let Some((t, datagram)) = e.session.poll_datagram() {
+            let sock = match (&e.rtcp, t.rtcp) {
+                (Some((_, rtcp)), true) => rtcp,
+                _ => &e.send,
+            };
+            match sock.send_to(datagram, t.destination) {
+                Ok(_) => stats.sent += 1,
+                Err(_) => stats.send_dropped += 1,
             }
         }
     }

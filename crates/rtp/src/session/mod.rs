@@ -664,6 +664,24 @@ impl MediaSession {
         }
     }
 
+    /// The next datagram to send, without copying it: the octets stay in
+    /// the session's buffer (borrowed until the next call). For drivers
+    /// that send straight from it; [`poll_transmit`](Self::poll_transmit)
+    /// copies into the caller's buffer instead.
+    pub fn poll_datagram(&mut self) -> Option<(Transmit, &[u8])> {
+        let p = self.outgoing.pop_front()?;
+        let t = Transmit {
+            destination: p.dest,
+            len: p.len,
+            rtcp: p.rtcp,
+        };
+        // The buffer goes back to the pool (the next packet built reuses
+        // it, still in cache); the borrow keeps it unchanged meanwhile.
+        self.pool.push(p.buf);
+        let buf = self.pool.last()?;
+        Some((t, &buf[..t.len]))
+    }
+
     /// The next event.
     pub fn poll_event(&mut self) -> Option<SessionEvent> {
         self.events.pop_front()

@@ -381,3 +381,19 @@ fn lossy_network_simulation() {
         "delay grew with the jitter"
     );
 }
+
+#[test]
+fn poll_datagram_yields_what_poll_transmit_copies() {
+    let (mut a, _, _) = pair(Some(SrtpProfile::Aes128CmHmacSha1_80));
+    let (mut a2, _, _) = pair(Some(SrtpProfile::Aes128CmHmacSha1_80));
+    for i in 0..3u8 {
+        a.send_frame(&[i; 160], 160).unwrap();
+        a2.send_frame(&[i; 160], 160).unwrap();
+        let mut copied = [0u8; 1500];
+        let t = a2.poll_transmit(&mut copied).unwrap();
+        let (t2, borrowed) = a.poll_datagram().unwrap();
+        assert_eq!(t, t2);
+        assert_eq!(borrowed, &copied[..t.len]);
+    }
+    assert!(a.poll_datagram().is_none());
+}

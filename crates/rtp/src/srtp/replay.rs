@@ -11,26 +11,55 @@ pub(crate) enum ReplayCheck {
     TooOld,
 }
 
+/// Windows up to this many 64-bit words (the default 128 packets) live
+/// inside the stream state: no pointer to follow per packet.
+const INLINE_WORDS: usize = 2;
+
+#[derive(Debug, Clone)]
+enum Bits {
+    Inline([u64; INLINE_WORDS], usize),
+    Heap(Box<[u64]>),
+}
+
 /// Bitmap of the last `size` indices below and including the highest one.
 #[derive(Debug, Clone)]
 pub(crate) struct ReplayWindow {
     highest: Option<u64>,
     /// Bit i of the window is index `highest - i`.
-    bits: Box<[u64]>,
+    bits: Bits,
 }
 
 impl ReplayWindow {
     /// A window of at least `size` packets (rounded up to 64), at least 64.
     pub(crate) fn new(size: usize) -> Self {
         let words = size.max(64).div_ceil(64);
+        let bits = if words <= INLINE_WORDS {
+            Bits::Inline([0; INLINE_WORDS], words)
+        } else {
+            Bits::Heap(vec![0; words].into_boxed_slice())
+        };
         ReplayWindow {
             highest: None,
-            bits: vec![0; words].into_boxed_slice(),
+            bits,
+        }
+    }
+
+    fn words(&self) -> &[u64] {
+        match &self.bits {
+            Bits::Inline(w, n) => &w[..*n],
+            Bits::Heap(w) => w,
+        }
+    }
+
+    fn words_mut(&mut self) -> &mut [u64] {
+        match &mut self.bits {
+            Bits::Inline(w, n) => &mut w[..*n],
+            Bits::Heap(w) => w,
         }
     }
 
     fn size(&self) -> u64 {
-        64 * self.bits.len() as u64
+        64 * self.words().len() as u64
     }
 
     pub(crate) fn check(&self, index: u64) -> ReplayCheck {
@@ -45,7 +74,7 @@ impl ReplayWindow {
             return ReplayCheck::TooOld;
         }
         let (w, b) = ((d / 64) as usize, d % 64);
-        if self.bits[w] >> b & 1 == 1 {
+        if self.words()[w] >> b & 1 == 1 {
             ReplayCheck::Duplicate
         } else {
             ReplayCheck::Fresh
@@ -56,36 +85,35 @@ impl ReplayWindow {
     pub(crate) fn accept(&mut self, index: u64) {
         let Some(h) = self.highest else {
             self.highest = Some(index);
-            self.bits[0] = 1;
+            self.words_mut()[0] = 1;
             return;
         };
         if index > h {
             self.shift(index - h);
             self.highest = Some(index);
-            self.bits[0] |= 1;
+            self.words_mut()[0] |= 1;
         } else {
             let d = h - index;
             if d < self.size() {
-                self.bits[(d / 64) as usize] |= 1 << (d % 64);
+                self.words_mut()[(d / 64) as usize] |= 1 << (d % 64);
             }
         }
     }
 
     fn shift(&mut self, by: u64) {
         if by >= self.size() {
-            self.bits.fill(0);
+            self.words_mut().fill(0);
             return;
         }
         let words = (by / 64) as usize;
         let bits = (by % 64) as u32;
-        let n = self.bits.len();
+        let w = self.words_mut();
+        let n = w.len();
         for i in (0..n).rev() {
             let src = i.checked_sub(words);
-            let lo = src.map_or(0, |s| self.bits[s]);
-            let carry = src
-                .and_then(|s| s.checked_sub(1))
-                .map_or(0, |s| self.bits[s]);
-            self.bits[i] = if bits == 0 {
+            let lo = src.map_or(0, |s| w[s]);
+            let carry = src.and_then(|s| s.checked_sub(1)).map_or(0, |s| w[s]);
+            w[i] = if bits == 0 {
                 lo
             } else {
                 (lo << bits) | (carry >> (64 - bits))
