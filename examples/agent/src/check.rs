@@ -79,6 +79,24 @@ pub fn report(c: &AgentConfig) -> String {
         }
         _ => {}
     }
+    if c.sip.transport == Transport::Tls {
+        let suites = if c.tls.ciphers.is_empty() {
+            format!(
+                "{} (rustls defaults)",
+                heron_sip_stack::driver::TlsConfig::supported_cipher_suites().join(", ")
+            )
+        } else {
+            c.tls.ciphers.join(", ")
+        };
+        let _ = writeln!(
+            s,
+            "  TLS             {}+, suites {suites}",
+            match c.tls.min_version {
+                crate::config::TlsVersion::V1_2 => "1.2",
+                crate::config::TlsVersion::V1_3 => "1.3",
+            }
+        );
+    }
     let srtp = match c.media.srtp {
         SrtpMode::Off => "off (plain RTP)".to_owned(),
         SrtpMode::Sdes => format!(

@@ -58,6 +58,10 @@ fn check_prints_the_allowlist_data() {
         assert!(stdout.contains("valid"));
         assert!(stdout.contains("User-Agent"));
         assert!(stdout.contains("always refused: 110, 112, 911"));
+        if name.contains("tls") {
+            assert!(stdout.contains("TLS             1."), "{stdout}");
+            assert!(stdout.contains("TLS13_AES_256_GCM_SHA384"), "{stdout}");
+        }
         assert!(
             !stdout.contains("from-env"),
             "the password is never printed"

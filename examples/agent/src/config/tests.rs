@@ -320,6 +320,18 @@ fn cross_section_rules() {
     ))
     .unwrap_err();
     assert_eq!(keys(&e), ["identity.cli"]);
+    // TLS 1.3 only, with only TLS 1.2 suites: no handshake could work.
+    let tls = "[sip]\nregistrar = \"pbx.example.com\"\ntransport = \"tls\"\n[tls]\nmin_version = \"1.3\"\n";
+    let e = load(&format!(
+        "{MINIMAL}{tls}ciphers = [\"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\"]\n"
+    ))
+    .unwrap_err();
+    assert_eq!(keys(&e), ["tls.ciphers"]);
+    let l = load(&format!(
+        "{MINIMAL}{tls}ciphers = [\"TLS13_AES_128_GCM_SHA256\", \"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\"]\n"
+    ))
+    .unwrap();
+    assert_eq!(l.config.tls.ciphers.len(), 2);
 }
 
 #[test]

@@ -411,6 +411,15 @@ impl Builder<'_> {
                 );
             }
         }
+        if min_version == TlsVersion::V1_3
+            && !ciphers.is_empty()
+            && !ciphers.iter().any(|c| c.starts_with("TLS13_"))
+        {
+            self.err(
+                s.key("ciphers"),
+                "only TLS 1.2 suites are listed but tls.min_version is 1.3: add a TLS13_ suite or allow 1.2",
+            );
+        }
         s.finish(
             &[
                 "server_name",
