@@ -40,7 +40,12 @@ impl Ua {
             }
             None => None,
         };
-        let aor = self.cfg.identity.aor.clone();
+        // An anonymous caller stays anonymous to the party it transfers.
+        let aor = if self.cfg.identity.is_anonymous() {
+            "sip:anonymous@anonymous.invalid".to_owned()
+        } else {
+            self.cfg.identity.aor.clone()
+        };
         let norefersub = self.cfg.norefersub;
         let c = self.calls.get_mut(&call.0).ok_or(UaError::Unknown)?;
         let d = c

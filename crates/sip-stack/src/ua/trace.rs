@@ -358,6 +358,37 @@ mod call_tests {
     }
 
     #[test]
+    fn an_anonymous_referrer_stays_anonymous() {
+        let id = Identity::anonymous("sip:1001@pbx.example.com");
+        let mut s = [side(5060, 5, Some(id)), side(5070, 6, None)];
+        let now = Instant::now();
+        let Side { ep, ua, .. } = &mut s[0];
+        let call = ua
+            .call(ep, now, "sip:u5070@127.0.0.1:5070", Some("v=0\r\n".into()))
+            .unwrap();
+        pump(&mut s, now, 0);
+        let Some(UaEvent::IncomingCall { call: inc, .. }) = s[1].ua.poll_event() else {
+            panic!("no incoming call")
+        };
+        let Side { ep, ua, .. } = &mut s[1];
+        ua.answer(ep, now, inc, Some("v=0\r\n".into())).unwrap();
+        pump(&mut s, now, 0);
+        let Side { ep, ua, .. } = &mut s[0];
+        ua.transfer(ep, now, call, "sip:desk@127.0.0.1:5080", None)
+            .unwrap();
+        pump(&mut s, now, 0);
+        let referred_by = std::iter::from_fn(|| s[1].ua.poll_event())
+            .find_map(|e| match e {
+                UaEvent::TransferRequested { referred_by, .. } => Some(referred_by),
+                _ => None,
+            })
+            .expect("the REFER arrived");
+        let rb = referred_by.unwrap_or_default();
+        assert!(rb.contains("sip:anonymous@anonymous.invalid"), "{rb}");
+        assert!(!rb.contains("1001"), "{rb}");
+    }
+
+    #[test]
     fn identity_forms() {
         let plain = Identity::new("sip:1001@pbx");
         assert!(!plain.is_anonymous());
