@@ -6,18 +6,22 @@
 //! ```text
 //! cargo run -p heron-sip-stack --example sip-ping -- sip:host[:port][;transport=tcp|tls] \
 //!     [--count N] [--interval-ms MS] [--ca FILE] [--cert FILE --key FILE] \
-//!     [--listen IP:PORT] [--dns IP:PORT] [--serve-secs S]
+//!     [--listen IP:PORT] [--dns IP:PORT] [--serve-secs S] \
+//!     [--client-auth none|request|require] [--client-ca FILE]
 //! ```
 //!
 //! Without a URI it only answers (a UAS for load tests), for `--serve-secs`
-//! seconds or until interrupted.
+//! seconds or until interrupted. With `--cert`/`--key` it also listens on
+//! TLS; `--client-auth` makes that listener ask for a client certificate
+//! (mTLS) checked against `--client-ca` (or `--ca`), and the verified
+//! certificate of each TLS request's sender is printed.
 
 // A command-line tool: its output is the point.
 #![allow(clippy::print_stdout)]
 
 use clap::Parser;
 use heron_sip::{HeaderName, Message, Method};
-use heron_sip_stack::driver::{Identity, Stack, StackConfig, TlsConfig};
+use heron_sip_stack::driver::{ClientAuth, Identity, Stack, StackConfig, TlsConfig};
 use heron_sip_stack::resolve::Resolver;
 use heron_sip_stack::{Event, TransportKind};
 use std::net::SocketAddr;
@@ -54,10 +58,39 @@ struct Args {
     /// Without a URI: answer for this many seconds (0 = forever).
     #[arg(long, default_value_t = 0)]
     serve_secs: u64,
+    /// Whether the TLS listener asks clients for a certificate.
+    #[arg(long, value_enum, default_value_t = Auth::None)]
+    client_auth: Auth,
+    /// CA certificates (PEM) that client certificates must chain to
+    /// (default: --ca).
+    #[arg(long)]
+    client_ca: Option<PathBuf>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum Auth {
+    None,
+    Request,
+    Require,
 }
 
 fn answer(stack: &Stack, e: &Event) {
-    if let Event::Request { key, request, .. } = e {
+    if let Event::Request {
+        key,
+        request,
+        source,
+    } = e
+    {
+        if let Some(cert) = source.connection.and_then(|c| stack.peer_certificate(c)) {
+            println!(
+                "{} from {} {}: client certificate {} (SHA-256 {})",
+                request.method().map_or("?", |m| m.as_str()),
+                source.transport,
+                source.remote,
+                cert.subject,
+                cert.fingerprint()
+            );
+        }
         let code = if request.method() == Some(&Method::Options) {
             200
         } else {
@@ -101,9 +134,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .uri
         .as_deref()
         .is_some_and(|u| u.starts_with("sips:") || u.contains("transport=tls"));
+    let client_ca = match &args.client_ca {
+        Some(p) => Some(TlsConfig::ca_from_pem_file(p)?),
+        None => None,
+    };
+    let client_auth = match args.client_auth {
+        Auth::None => ClientAuth::None,
+        Auth::Request => ClientAuth::Request,
+        Auth::Require => ClientAuth::Require,
+    };
     let tls = (wants_tls || identity.is_some() || ca.is_some()).then(|| TlsConfig {
         ca,
         identity: identity.clone(),
+        client_auth,
+        client_ca,
         ..TlsConfig::default()
     });
     let cfg = StackConfig {
