@@ -68,6 +68,9 @@ pub(crate) struct UdpFlow {
     pub(crate) probe: Option<u64>,
     /// OPTIONS: the CSeq of the last probe.
     pub(crate) cseq: u32,
+    /// Time between keep-alives: the configured one, or 80–100 % of the
+    /// registrar's Flow-Timer (RFC 5626 §4.4.1).
+    pub(crate) interval: Duration,
 }
 
 /// How an internal OPTIONS probe ended: alive, or the error that fails

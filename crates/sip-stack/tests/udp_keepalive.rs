@@ -27,12 +27,19 @@ fn cfg(kind: UdpKeepAliveKind) -> EndpointConfig {
     }
 }
 
+/// An endpoint that takes REGISTER.
+fn registrar_config() -> EndpointConfig {
+    let mut c = EndpointConfig::default();
+    c.allow.push(Method::Register);
+    c
+}
+
 /// Node 0 (the agent, keep-alives of `kind`) registers with node 1 (the
 /// registrar, which answers everything with 200).
 fn registered(kind: UdpKeepAliveKind) -> Sim {
     let mut sim = Sim::new(11);
     let a = sim.add(cfg(kind));
-    let b = sim.add(EndpointConfig::default());
+    let b = sim.add(registrar_config());
     sim.nodes[b].tu = Some(answer_all(200));
     let to = sim.nodes[b].addr;
     let reg = request(Method::Register, to, "reg-1", 1);
@@ -286,4 +293,35 @@ fn stun_requests_are_answered_and_never_taken_for_sip() {
         Bytes::from(req),
     );
     assert!(quiet.poll_transmit().is_none());
+}
+
+/// The registrar's Flow-Timer (RFC 5626 §4.4.1) overrides the configured
+/// interval: keep-alives go every 80–100 % of it.
+#[test]
+fn flow_timer_from_the_registrar_sets_the_interval() {
+    let mut sim = Sim::new(21);
+    let a = sim.add(cfg(UdpKeepAliveKind::Crlf));
+    let b = sim.add(registrar_config());
+    sim.nodes[b].tu = Some(Box::new(|ep, now, e| {
+        if let Event::Request { key, request, .. } = e {
+            let mut ok = heron_sip::Message::response_to(request, 200, Some("reg"));
+            ok.append_other("Flow-Timer", "10");
+            ep.send_response(now, *key, ok).unwrap();
+        }
+    }));
+    let to = sim.nodes[b].addr;
+    let now = sim.now;
+    sim.nodes[a]
+        .ep
+        .send_request(now, request(Method::Register, to, "ft", 1), udp(to))
+        .unwrap();
+    sim.run_for(secs(60));
+    let times = sent_ms(&sim, a, |p| p == b"\r\n\r\n");
+    assert!(times.len() >= 6, "{times:?}");
+    // The first comes 80–100 % of 10 s after the 200 (at 20 ms); the same
+    // interval follows.
+    assert!((8_020..=10_020).contains(&times[0]), "{times:?}");
+    let gaps: Vec<u64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps.iter().all(|g| *g == gaps[0]), "{gaps:?}");
+    assert!((8_000..=10_000).contains(&gaps[0]), "{gaps:?}");
 }

@@ -286,6 +286,14 @@ impl Endpoint {
         let Some(id) = self.match_client(&msg) else {
             return;
         };
+        if !self.core.flows.is_empty() {
+            if let Some(tx) = self.txs.get(&id) {
+                if tx.method == Method::Register && tx.route.transport == TransportKind::Udp {
+                    let remote = tx.route.remote;
+                    self.note_register_response(now, remote, &msg);
+                }
+            }
+        }
         let next = match self.txs.get_mut(&id) {
             Some(tx) => client::on_response(tx, &mut self.core, now, msg, source),
             None => return,

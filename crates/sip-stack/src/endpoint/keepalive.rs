@@ -45,6 +45,7 @@ impl Endpoint {
                 mapped: None,
                 probe: None,
                 cseq: 0,
+                interval: ka.interval,
             },
         );
         self.core.flow_by_remote.insert(remote, id);
@@ -94,6 +95,50 @@ impl Endpoint {
         }
     }
 
+    /// A 2xx to a REGISTER sent over UDP to `remote`: a `Flow-Timer`
+    /// (RFC 5626 §4.4.1) sets the flow's keep-alive interval to a random
+    /// 80–100 % of it.
+    pub(super) fn note_register_response(
+        &mut self,
+        now: Instant,
+        remote: SocketAddr,
+        resp: &Message,
+    ) {
+        if !resp.status().is_some_and(|c| (200..300).contains(&c)) {
+            return;
+        }
+        let Some(secs) = resp
+            .header_str("Flow-Timer")
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            .filter(|s| *s > 0)
+        else {
+            return;
+        };
+        let Some(&id) = self.core.flow_by_remote.get(&remote) else {
+            return;
+        };
+        let full = std::time::Duration::from_secs(u64::from(secs));
+        // 80 % plus a random share of the remaining 20 %, in milliseconds.
+        let spread = full.as_millis() as u64 / 5;
+        let jitter = if spread == 0 {
+            0
+        } else {
+            self.core.rng.next_u64() % (spread + 1)
+        };
+        let interval = full - std::time::Duration::from_millis(spread - jitter);
+        let Some(f) = self.core.flows.get_mut(&id) else {
+            return;
+        };
+        if f.interval == interval {
+            return;
+        }
+        f.interval = interval;
+        let due = f.timers.get(Timer::KeepAlive);
+        if due.is_none_or(|d| d > now + interval) {
+            self.core.arm_conn(id, Timer::KeepAlive, now, interval);
+        }
+    }
+
     /// A timer of UDP flow `id` fired.
     pub(super) fn on_flow_timer(&mut self, now: Instant, id: u64, at: Instant, timer: Timer) {
         let Some(ka) = self.core.cfg.udp_keepalive else {
@@ -106,10 +151,10 @@ impl Endpoint {
             return;
         }
         f.timers.stop(timer);
-        let (local, remote) = (f.local, f.remote);
+        let (local, remote, interval) = (f.local, f.remote, f.interval);
         match timer {
             Timer::KeepAlive => {
-                self.core.arm_conn(id, Timer::KeepAlive, now, ka.interval);
+                self.core.arm_conn(id, Timer::KeepAlive, now, interval);
                 self.send_keepalive(now, id, ka.kind, ka.timeout);
             }
             Timer::StunRetransmit => {
