@@ -31,6 +31,7 @@ use heron_rtp::srtp::{MasterKey, SrtpConfig, SrtpContext, SrtpProfile};
 use rand::SeedableRng;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 
@@ -98,17 +99,67 @@ struct Run {
     wall: Duration,
 }
 
-/// The raw UDP baseline: N peers send plain datagrams of the hot path's
-/// size to N echo sockets, which send them straight back.
+/// The datagrams both paths send: one SRTP packet per stream per tick,
+/// protected before the timed run, stored tick by tick (the packets of
+/// one tick are adjacent, read in order as both rigs send them).
+struct Store {
+    data: Vec<u8>,
+    stride: usize,
+    streams: usize,
+    ticks: usize,
+}
+
+impl Store {
+    fn new(a: &Args) -> Result<Self, Box<dyn std::error::Error>> {
+        let ticks = (a.seconds * 50 + 10) as usize;
+        if ticks * a.streams > 4_000_000 {
+            return Err(
+                "streams × seconds too large for the pre-protected packet store (max 80000)".into(),
+            );
+        }
+        let stride = 172 + a.profile.rtp_tag_len();
+        let mut data = vec![0u8; stride * ticks * a.streams];
+        let k = keys(a.profile, 2, 1);
+        for i in 0..a.streams {
+            let mut tx = SrtpContext::new(a.profile, &k.local, k.config)?;
+            for t in 0..ticks {
+                let at = (t * a.streams + i) * stride;
+                let p = &mut data[at..at + stride];
+                p[..12].copy_from_slice(&[0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+                p[2..4].copy_from_slice(&(t as u16).to_be_bytes());
+                p[4..8].copy_from_slice(&(t as u32 * 160).to_be_bytes());
+                p[8..12].copy_from_slice(&(0x5000_0000u32 + i as u32).to_be_bytes());
+                p[12..172].fill(0xd5);
+                tx.protect_rtp(p, 172)?;
+            }
+        }
+        Ok(Store {
+            data,
+            stride,
+            streams: a.streams,
+            ticks,
+        })
+    }
+
+    /// Stream `i`'s packet of tick `t`.
+    fn packet(&self, t: usize, i: usize) -> &[u8] {
+        let at = (t * self.streams + i) * self.stride;
+        &self.data[at..at + self.stride]
+    }
+}
+
+/// The raw UDP baseline: N peers send the same datagrams as the hot path's
+/// PBX sockets to N echo sockets, which send them straight back.
 struct BaseRig {
     peers: Vec<(UdpSocket, SocketAddr)>,
     echoes: Vec<UdpSocket>,
-    payload: Vec<u8>,
+    store: Rc<Store>,
+    t: usize,
     buf: Vec<u8>,
 }
 
 impl BaseRig {
-    async fn new(streams: usize, size: usize) -> std::io::Result<Self> {
+    async fn new(streams: usize, store: Rc<Store>) -> std::io::Result<Self> {
         let mut peers = Vec::new();
         let mut echoes = Vec::new();
         for _ in 0..streams {
@@ -120,7 +171,8 @@ impl BaseRig {
         Ok(BaseRig {
             peers,
             echoes,
-            payload: vec![0xd5u8; size],
+            store,
+            t: 0,
             buf: vec![0u8; 2048],
         })
     }
@@ -134,10 +186,13 @@ impl BaseRig {
         while Instant::now() < end {
             tokio::select! {
                 _ = tick.tick() => {
-                    for (p, to) in &self.peers {
-                        if p.try_send_to(&self.payload, *to).is_ok() {
-                            sent += 1;
+                    if self.t < self.store.ticks {
+                        for (i, (p, to)) in self.peers.iter().enumerate() {
+                            if p.try_send_to(self.store.packet(self.t, i), *to).is_ok() {
+                                sent += 1;
+                            }
                         }
+                        self.t += 1;
                     }
                 }
                 _ = any_readable(self.echoes.iter()) => {
@@ -203,29 +258,21 @@ fn keys(profile: SrtpProfile, local: u8, remote: u8) -> SrtpKeys {
 /// protected; the PBX sockets count the echoes.
 struct HotRig {
     agent: Driver,
-    pbx: Vec<(UdpSocket, SocketAddr, Vec<u8>)>,
-    stride: usize,
-    ticks: usize,
+    pbx: Vec<(UdpSocket, SocketAddr)>,
+    store: Rc<Store>,
     t: usize,
     buf: Vec<u8>,
 }
 
 impl HotRig {
-    async fn new(a: &Args) -> Result<Self, Box<dyn std::error::Error>> {
+    async fn new(a: &Args, store: Rc<Store>) -> Result<Self, Box<dyn std::error::Error>> {
         let lo: SocketAddr = "127.0.0.1:0".parse()?;
         let now = Instant::now();
-        let ticks = (a.seconds * 50 + 10) as usize;
-        if ticks * a.streams > 4_000_000 {
-            return Err(
-                "streams × seconds too large for the pre-protected packet store (max 80000)".into(),
-            );
-        }
         // The PBX side is a measuring rig as cheap as the baseline's peers:
-        // plain sockets sending SRTP packets protected before the timed run
-        // and counting the echoes without unprotecting them.
+        // plain sockets sending the stored SRTP packets and counting the
+        // echoes without unprotecting them.
         let mut agent = Driver::new();
         let mut pbx = Vec::new();
-        let stride = 172 + a.profile.rtp_tag_len();
         for i in 0..a.streams {
             let sock = UdpSocket::bind(lo).await?;
             let mut ca = SessionConfig::new(lo, sock.local_addr()?);
@@ -242,24 +289,12 @@ impl HotRig {
                 rng,
             )?;
             let to = agent.local_addr(aid).ok_or("agent address")?;
-            let k = keys(a.profile, 2, 1);
-            let mut tx = SrtpContext::new(a.profile, &k.local, k.config)?;
-            let mut packets = vec![0u8; stride * ticks];
-            for (t, p) in packets.chunks_mut(stride).enumerate() {
-                p[..12].copy_from_slice(&[0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-                p[2..4].copy_from_slice(&(t as u16).to_be_bytes());
-                p[4..8].copy_from_slice(&(t as u32 * 160).to_be_bytes());
-                p[8..12].copy_from_slice(&(0x5000_0000u32 + i as u32).to_be_bytes());
-                p[12..172].fill(0xd5);
-                tx.protect_rtp(p, 172)?;
-            }
-            pbx.push((sock, to, packets));
+            pbx.push((sock, to));
         }
         Ok(HotRig {
             agent,
             pbx,
-            stride,
-            ticks,
+            store,
             t: 0,
             buf: vec![0u8; 2048],
         })
@@ -268,7 +303,7 @@ impl HotRig {
     async fn run(&mut self, length: Duration) -> Run {
         let (mut sent, mut returned) = (0u64, 0u64);
         let relayed0 = self.agent.stats().received;
-        let stride = self.stride;
+        let stride = self.store.stride;
         let mut tick = tokio::time::interval(Duration::from_millis(20));
         let end = Instant::now() + length;
         let cpu0 = cpu_time();
@@ -276,10 +311,9 @@ impl HotRig {
         while Instant::now() < end {
             tokio::select! {
                 _ = tick.tick() => {
-                    if self.t < self.ticks {
-                        let t = self.t;
-                        for (s, to, packets) in &self.pbx {
-                            if s.try_send_to(&packets[t * stride..(t + 1) * stride], *to).is_ok() {
+                    if self.t < self.store.ticks {
+                        for (i, (s, to)) in self.pbx.iter().enumerate() {
+                            if s.try_send_to(self.store.packet(self.t, i), *to).is_ok() {
                                 sent += 1;
                             }
                         }
@@ -306,8 +340,8 @@ impl HotRig {
                 _ = self.agent.readable() => {
                     self.agent.drain(Instant::now());
                 }
-                _ = any_readable(self.pbx.iter().map(|(s, _, _)| s)) => {
-                    for (s, _, _) in &self.pbx {
+                _ = any_readable(self.pbx.iter().map(|(s, _)| s)) => {
+                    for (s, _) in &self.pbx {
                         while let Ok((n, _)) = s.try_recv_from(&mut self.buf) {
                             // RTCP is not an echo.
                             if n == stride {
@@ -356,8 +390,9 @@ fn main() -> ExitCode {
     // The two paths alternate in `rounds` phases (in turn first), so both
     // see the same background load; each round gives one overhead figure.
     let result = rt.block_on(async {
-        let mut base = BaseRig::new(a.streams, size).await?;
-        let mut hot = HotRig::new(&a).await?;
+        let store = Rc::new(Store::new(&a)?);
+        let mut base = BaseRig::new(a.streams, store.clone()).await?;
+        let mut hot = HotRig::new(&a, store).await?;
         let mut rounds = Vec::new();
         for r in 0..a.rounds {
             let (b, h) = if r % 2 == 0 {

@@ -245,9 +245,8 @@ impl JitterBuffer {
 
     fn update_jitter(&mut self, now: Instant, ts: u32) {
         let epoch = *self.epoch.get_or_insert(now);
-        let arrival = (now.saturating_duration_since(epoch).as_nanos()
-            * u128::from(self.cfg.clock_rate)
-            / 1_000_000_000) as u32;
+        let arrival =
+            crate::stats::clock_units(now.saturating_duration_since(epoch), self.cfg.clock_rate);
         let transit = i64::from(arrival.wrapping_sub(ts) as i32);
         if let Some(prev) = self.transit {
             let d = (transit - prev).unsigned_abs() as f64;

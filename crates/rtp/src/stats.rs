@@ -197,6 +197,17 @@ pub fn round_trip_time(arrival_ntp: u64, block: &ReportBlock) -> Option<std::tim
     ))
 }
 
+/// `elapsed` in units of a `clock_rate` Hz media clock, modulo 2^32 (an
+/// RTP arrival time, RFC 3550 A.8), in 64-bit arithmetic: per packet this
+/// replaces a 128-bit division.
+pub(crate) fn clock_units(elapsed: std::time::Duration, clock_rate: u32) -> u32 {
+    let rate = u64::from(clock_rate);
+    let whole = elapsed.as_secs().wrapping_mul(rate);
+    // Below 10^9 × 2^32: no overflow.
+    let part = u64::from(elapsed.subsec_nanos()) * rate / 1_000_000_000;
+    whole.wrapping_add(part) as u32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,5 +275,14 @@ mod tests {
             Some(std::time::Duration::from_millis(6125))
         );
         assert_eq!(round_trip_time(arrival, &ReportBlock::default()), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn clock_units_match_the_exact_division(secs in 0u64..1u64 << 40, nanos in 0u32..1_000_000_000, rate in 1u32..=192_000) {
+            let d = std::time::Duration::new(secs, nanos);
+            let exact = (d.as_nanos() * u128::from(rate) / 1_000_000_000) as u32;
+            proptest::prop_assert_eq!(super::clock_units(d, rate), exact);
+        }
     }
 }

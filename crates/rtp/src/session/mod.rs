@@ -169,8 +169,10 @@ pub struct MediaSession {
     marker_next: bool,
     tx_srtp: Option<SrtpContext>,
     rx_srtp: Option<SrtpContext>,
-    tx_srtcp: Option<SrtpContext>,
-    rx_srtcp: Option<SrtpContext>,
+    /// RTCP-only contexts (DTLS-SRTP without rtcp-mux); boxed, as most
+    /// sessions have none and the session's per-packet fields stay dense.
+    tx_srtcp: Option<Box<SrtpContext>>,
+    rx_srtcp: Option<Box<SrtpContext>>,
     keys_pending: bool,
     remote: SocketAddr,
     remote_rtcp: SocketAddr,
@@ -585,9 +587,8 @@ impl MediaSession {
         }
         if let Some(s) = self.source.as_mut() {
             s.stats.update_seq(p.sequence_number());
-            let arrival = (now.saturating_duration_since(self.epoch).as_nanos()
-                * u128::from(s.clock_rate)
-                / 1_000_000_000) as u32;
+            let arrival =
+                crate::stats::clock_units(now.saturating_duration_since(self.epoch), s.clock_rate);
             s.stats.update_jitter(p.timestamp(), arrival);
         }
         self.stats.packets_received += 1;

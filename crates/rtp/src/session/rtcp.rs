@@ -17,8 +17,8 @@ impl MediaSession {
     /// Without that setting RTCP uses the SRTP keys and these are ignored.
     pub fn set_srtcp_keys(&mut self, keys: &SrtpKeys) -> Result<(), SessionError> {
         let (t, r) = contexts(keys)?;
-        self.tx_srtcp = Some(t);
-        self.rx_srtcp = Some(r);
+        self.tx_srtcp = Some(Box::new(t));
+        self.rx_srtcp = Some(Box::new(r));
         Ok(())
     }
 
@@ -44,7 +44,7 @@ impl MediaSession {
             return false;
         }
         let rx = if self.cfg.separate_rtcp_keys {
-            self.rx_srtcp.as_mut()
+            self.rx_srtcp.as_deref_mut()
         } else {
             self.rx_srtp.as_mut()
         };
@@ -142,7 +142,7 @@ impl MediaSession {
             return;
         };
         let tx = if self.cfg.separate_rtcp_keys {
-            self.tx_srtcp.as_mut()
+            self.tx_srtcp.as_deref_mut()
         } else {
             self.tx_srtp.as_mut()
         };
