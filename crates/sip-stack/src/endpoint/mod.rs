@@ -374,7 +374,9 @@ impl Endpoint {
             // is written into a reused buffer, then once into the wire bytes.
             let scratch = &mut self.core.scratch;
             scratch.clear();
-            c.request.write_to(scratch);
+            if let Some(r) = &c.request {
+                r.write_to(scratch);
+            }
             let wire = via::with_top_via(scratch, &via);
             c.branch = Branch::new(
                 via.get(usize::from(branch_at.0)..usize::from(branch_at.1))
@@ -399,8 +401,8 @@ impl Endpoint {
         }
         if tx.method == Method::Register && transport == TransportKind::Udp {
             let remote = tx.route.remote;
-            if let Some(c) = tx.client_part() {
-                self.note_register(now, remote, &c.request);
+            if let Some(r) = tx.client_part().and_then(|c| c.request.as_ref()) {
+                self.note_register(now, remote, r);
             }
         }
         self.txs.insert(tx.id, Box::new(tx));
@@ -422,7 +424,10 @@ impl Endpoint {
                 return false;
             };
             let id = self.core.alloc_id();
-            let mut tx = Transaction::client(id, kind, route, method, oc.request.clone());
+            let Some(request) = oc.request.clone() else {
+                return false;
+            };
+            let mut tx = Transaction::client(id, kind, route, method, request);
             let user = oc.user;
             if let Some(c) = tx.client_mut() {
                 c.user = user;
@@ -500,7 +505,11 @@ impl Endpoint {
         );
         if let Some(c) = tx.client_mut() {
             c.branch = branch;
-            tx.wire = c.request.to_bytes();
+            tx.wire = c
+                .request
+                .as_ref()
+                .map(Message::to_bytes)
+                .unwrap_or_default();
         }
         client::start(&mut tx, &mut self.core, now)?;
         self.cancels.insert(invite, id);

@@ -158,7 +158,7 @@ pub(crate) fn on_response(
             // burst of lingering transactions holds little memory.
             tx.wire = bytes::Bytes::new();
             if let Some(c) = tx.client_mut() {
-                drop(std::mem::replace(&mut c.request, Message::response(200)));
+                c.request = None;
             }
             tx.event(
                 core,
@@ -212,10 +212,12 @@ pub(crate) fn transport_failed(tx: &mut Transaction) -> bool {
 
 /// The ACK for a non-2xx final response (§17.1.1.3).
 fn build_ack(tx: &Transaction, resp: &Message) -> bytes::Bytes {
-    let Some(c) = tx.client_part() else {
+    let Some((c, req)) = tx
+        .client_part()
+        .and_then(|c| c.request.as_ref().map(|r| (c, r)))
+    else {
         return bytes::Bytes::new();
     };
-    let req = &c.request;
     let mut ack = Message::request(Method::Ack, req.request_uri_str().unwrap_or(""));
     ack.append_header(HeaderName::Via, &c.via);
     for h in req.headers() {
@@ -238,7 +240,10 @@ fn build_ack(tx: &Transaction, resp: &Message) -> bytes::Bytes {
 /// The CANCEL for an INVITE (§9.1): same Request-URI, Call-ID, From, To,
 /// CSeq number, top Via and Route.
 pub(crate) fn build_cancel(invite: &ClientPart) -> Message {
-    let req = &invite.request;
+    let Some(req) = &invite.request else {
+        // An INVITE keeps its request for as long as it lives.
+        return Message::request(Method::Cancel, "");
+    };
     let mut c = Message::request(Method::Cancel, req.request_uri_str().unwrap_or(""));
     for h in req.headers() {
         match h.name {

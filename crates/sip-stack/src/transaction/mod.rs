@@ -59,7 +59,9 @@ pub enum State {
 pub(crate) struct ClientPart {
     /// The request with our Via, kept for failover, the ACK of a non-2xx
     /// final response and CANCEL.
-    pub(crate) request: Message,
+    /// `None` once a non-INVITE transaction is Completed (nothing needs it
+    /// then, and lingering transactions should hold little).
+    pub(crate) request: Option<Message>,
     /// INVITE: our Via value, for the ACK of a non-2xx and the CANCEL
     /// (other methods keep only the branch).
     pub(crate) via: String,
@@ -214,7 +216,7 @@ impl Transaction {
         request: Message,
     ) -> Self {
         let part = ClientPart {
-            request,
+            request: Some(request),
             via: String::new(),
             branch: Branch::default(),
             ack: None,
