@@ -399,3 +399,78 @@ fn replace_policy_clears_bindings_first_and_unregister_removes_ours() {
     w.run_for(Duration::from_secs(7200));
     assert_eq!(seen.borrow().requests.len(), 3);
 }
+
+#[test]
+fn a_udp_flow_whose_stun_keepalives_go_unanswered_registers_again() {
+    let mut w = World::new(11);
+    let ua = w.add_ua(None);
+    // The agent's endpoint keeps its UDP flow to the registrar alive with
+    // STUN (RFC 5626 §4.4.2); the registrar's endpoint answers STUN.
+    let cfg = heron_sip_stack::EndpointConfig {
+        udp_keepalive: Some(heron_sip_stack::UdpKeepAlive {
+            kind: heron_sip_stack::UdpKeepAliveKind::Stun,
+            interval: Duration::from_secs(25),
+            timeout: Duration::from_secs(8),
+        }),
+        ..Default::default()
+    };
+    let mut ep = heron_sip_stack::Endpoint::new(cfg, StdRng::seed_from_u64(77));
+    ep.add_listener(heron_sip_stack::TransportKind::Udp, addr(ua), None);
+    w.peers[ua].ep = ep;
+    let seen = Rc::new(RefCell::new(Seen::default()));
+    let reg = registrar(
+        &mut w,
+        seen.clone(),
+        Box::new(|req, _| ok_with_contacts(req, Some(3600))),
+    );
+    let cfg = config(&w, reg);
+    start(&mut w, ua, reg, cfg);
+    w.run_for(Duration::from_secs(120));
+    let registered = states(&w, ua)
+        .iter()
+        .filter(|(_, s)| matches!(s, RegistrationState::Registered { .. }))
+        .count();
+    assert_eq!(registered, 1);
+    assert_eq!(
+        seen.borrow().requests.len(),
+        1,
+        "no refresh yet (1 h granted)"
+    );
+    let stun_answers = w
+        .log
+        .iter()
+        .filter(|x| x.from == addr(reg) && x.payload.first() == Some(&0x01))
+        .count();
+    assert!(
+        stun_answers >= 4,
+        "keep-alives were answered: {stun_answers}"
+    );
+
+    // From now on the registrar's STUN answers are lost (a NAT binding or
+    // an SBC that forgot us): the flow is declared dead and the
+    // registration is renewed long before its refresh time.
+    let cut = w.elapsed();
+    let reg_addr = addr(reg);
+    w.drop = Some(Box::new(move |x: &Wire| {
+        x.from == reg_addr && x.payload.first() == Some(&0x01)
+    }));
+    w.run_for(Duration::from_secs(120));
+    let again: Vec<Duration> = seen
+        .borrow()
+        .requests
+        .iter()
+        .map(|(t, _)| *t)
+        .filter(|t| *t > cut)
+        .collect();
+    assert!(!again.is_empty(), "no REGISTER after the flow died");
+    let within = again[0] - cut;
+    assert!(
+        within <= Duration::from_secs(25 + 8 + 5),
+        "re-registered {within:?} after the cut"
+    );
+    let last = states(&w, ua).last().cloned().unwrap().1;
+    assert!(
+        matches!(last, RegistrationState::Registered { .. }),
+        "{last:?}"
+    );
+}

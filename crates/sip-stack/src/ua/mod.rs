@@ -324,10 +324,13 @@ impl Ua {
             }
             Event::ResponseFailed { .. } => {}
             Event::ConnectionClosed {
-                remote, outbound, ..
+                transport,
+                remote,
+                outbound,
+                ..
             } => {
                 if outbound {
-                    self.flow_failed(ep, now, remote);
+                    self.flow_failed(ep, now, transport, remote);
                 }
             }
         }

@@ -225,12 +225,19 @@ impl Ua {
         self.reg_step(ep, now, id, step);
     }
 
-    /// A stream flow we opened died: registrations over it register again.
-    pub(super) fn flow_failed(&mut self, ep: &mut Endpoint, now: Instant, remote: SocketAddr) {
+    /// A flow we opened died (a stream connection, or a UDP flow whose
+    /// keep-alives went unanswered): registrations over it register again.
+    pub(super) fn flow_failed(
+        &mut self,
+        ep: &mut Endpoint,
+        now: Instant,
+        transport: crate::TransportKind,
+        remote: SocketAddr,
+    ) {
         let ids: Vec<u64> = self
             .regs
             .iter()
-            .filter(|(_, e)| e.target.transport.is_stream() && e.target.addr == remote)
+            .filter(|(_, e)| e.target.transport == transport && e.target.addr == remote)
             .map(|(id, _)| *id)
             .collect();
         for id in ids {

@@ -68,6 +68,18 @@ pub fn stack_config(
             ..heron_sip_stack::KeepAlive::default()
         }),
     };
+    // Over UDP the flow to the registrar is kept open (and found dead, so
+    // the registration is renewed) with OPTIONS, which every PBX answers.
+    s.endpoint.udp_keepalive = match (cfg.sip.keepalive, cfg.sip.transport) {
+        (KeepAliveMode::Auto | KeepAliveMode::Options, Transport::Udp) => {
+            Some(heron_sip_stack::UdpKeepAlive {
+                kind: heron_sip_stack::UdpKeepAliveKind::Options,
+                interval: cfg.sip.keepalive_interval,
+                ..heron_sip_stack::UdpKeepAlive::default()
+            })
+        }
+        _ => None,
+    };
     let listen = cfg.sip.listen;
     if let (Some(ip), port) = (cfg.sip.public_address, listen.port()) {
         // Behind NAT: Via and Contact name the public address.
@@ -373,6 +385,42 @@ server_name = "pbx.example.com"
         let s = with_ca(stack_config(&c, &TlsOverride::default(), false).unwrap());
         let e = s.tls.as_ref().unwrap().client_config().unwrap_err();
         assert!(e.to_string().contains("TLS 1.3"), "{e}");
+    }
+
+    fn udp_cfg(sip: &str) -> AgentConfig {
+        let text = format!(
+            "[account]\naor = \"sip:1001@pbx.example.com\"\npassword_env = \"PW\"\n\
+             [sip]\nregistrar = \"127.0.0.1:5060\"\ntransport = \"udp\"\n{sip}\n"
+        );
+        let env = HashMap::from([("PW".to_owned(), "x".to_owned())]);
+        match crate::config::load_str(&text, ".".as_ref(), &env) {
+            Ok(l) => l.config,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn udp_registrations_keep_their_flow_alive_with_options() {
+        let s = stack_config(
+            &udp_cfg("keepalive_interval = 20"),
+            &TlsOverride::default(),
+            false,
+        )
+        .unwrap();
+        let ka = s.endpoint.udp_keepalive.expect("keep-alive on UDP");
+        assert_eq!(ka.kind, heron_sip_stack::UdpKeepAliveKind::Options);
+        assert_eq!(ka.interval, std::time::Duration::from_secs(20));
+        assert!(s.endpoint.keepalive.is_none(), "no CRLF pings on UDP");
+        let off = stack_config(
+            &udp_cfg("keepalive = \"off\""),
+            &TlsOverride::default(),
+            false,
+        )
+        .unwrap();
+        assert!(off.endpoint.udp_keepalive.is_none());
+        // Over TLS the stream keep-alive applies, not the UDP one.
+        let tls = with_ca(stack_config(&cfg(""), &TlsOverride::default(), false).unwrap());
+        assert!(tls.endpoint.udp_keepalive.is_none() && tls.endpoint.keepalive.is_some());
     }
 
     #[test]
