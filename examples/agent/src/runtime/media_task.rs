@@ -208,7 +208,10 @@ async fn run(
             }
             r = recv_opt(&rtcp, &mut cbuf) => {
                 if let Ok((n, src)) = r {
-                    pump.handle_datagram(Instant::now(), src, &mut cbuf[..n]);
+                    // The RTCP socket's datagrams go to the RTCP port's own
+                    // DTLS association (RFC 5764 §4.1) by the socket they
+                    // came in on, not by guessing from the source address.
+                    pump.handle_rtcp_datagram(Instant::now(), src, &mut cbuf[..n]);
                 }
             }
             _ = tokio::time::sleep_until(tokio::time::Instant::from_std(deadline)) => {
