@@ -1,17 +1,22 @@
 //! A user agent server that answers every call: each INVITE gets an SDP
 //! answer to its offer (no media is sent; to an INVITE without offer we
 //! offer, in a reliable 183 when the caller supports 100rel, else in the
-//! 200), re-INVITE/UPDATE offers are
-//! answered, INFO DTMF is printed, REFER is accepted by calling the
-//! Refer-To target with NOTIFY progress; 100rel and session timers are
-//! on. One line per call on stdout. Optionally registers first.
+//! 200), re-INVITE/UPDATE offers are answered, INFO DTMF is printed,
+//! REFER is accepted by calling the Refer-To target with NOTIFY progress;
+//! 100rel and session timers are on. One line per call on stdout.
+//! Optionally registers first.
 //!
 //! ```sh
 //! cargo run -p heron-sip-stack --example uas -- --listen udp:127.0.0.1:5080 \
 //!     [--listen tcp:127.0.0.1:5080] [--listen tls:127.0.0.1:5081 --cert F --key F] \
 //!     [--register sip:1001@pbx.example.com --proxy sip:192.0.2.10:5060 \
-//!      --auth-user 1001 --password secret]
+//!      --auth-user 1001 --password secret] [--quiet] [--stats-every 5] [--no-trim]
 //! ```
+//!
+//! `--stats-every` prints calls, transactions and user-agent entries
+//! alive with the live heap bytes and blocks (a counting allocator) and
+//! RSS; when the process goes idle it hands free heap pages back to the
+//! system unless `--no-trim` (see `benches/sipp-calls.sh`).
 #![allow(clippy::print_stdout)]
 
 #[path = "uas/heap.rs"]

@@ -1,7 +1,8 @@
 //! A call whose BYE never arrives must not live on (memory held for ever):
 //! with session timers on, our UAS runs one even when the caller neither
 //! asked for nor supports them (RFC 4028 §9, `refresher=uas`), so the
-//! refresh finds the dialog gone (481) and the call ends. Virtual time.
+//! refresh finds the dialog gone (481) and the call ends; and ended calls
+//! leave no pile of stale timers behind a long one. Virtual time.
 
 #[path = "common/uasim.rs"]
 mod uasim;
@@ -75,5 +76,45 @@ fn lost_bye_ends_the_call_at_the_uas_refresh() {
     for p in &w.peers {
         assert_eq!(p.ua.as_ref().unwrap().state_size(), 0);
         assert_eq!(p.ep.transaction_count(), 0);
+    }
+}
+
+#[test]
+fn ended_calls_leave_no_pile_of_stale_timers_behind_a_long_call() {
+    let mut w = World::new(42);
+    let a = w.add_ua(None);
+    let b = w.add_ua(None);
+    w.peers[b].actor = Some(Box::new(|ua, ep, now, e| {
+        if let UaEvent::IncomingCall { call, .. } = e {
+            ua.answer(ep, now, *call, Some(sdp("answer"))).unwrap();
+        }
+    }));
+    let target = uri(b, "u1");
+    // One call stays up: its session timer (900 s away) is the earliest
+    // live timer all along.
+    let long = w.with(a, |u, ep, now| {
+        u.call(ep, now, &target, Some(sdp("offer"))).unwrap()
+    });
+    w.run_for(Duration::from_secs(2));
+    // 1,500 short calls, each leaving timers it no longer needs (2xx
+    // retransmission, ACK wait, session refresh or expiry).
+    for _ in 0..1500 {
+        let c = w.with(a, |u, ep, now| {
+            u.call(ep, now, &target, Some(sdp("offer"))).unwrap()
+        });
+        w.run_for(Duration::from_millis(200));
+        w.with(a, |u, ep, now| u.hangup(ep, now, c).unwrap());
+        w.run_for(Duration::from_millis(200));
+    }
+    for p in &w.peers {
+        let ua = p.ua.as_ref().unwrap();
+        assert_eq!(ua.call_count(), 1);
+        // Without purging: about 1,600 entries, nearly all stale timers.
+        assert!(ua.state_size() < 1100, "{}", ua.state_size());
+    }
+    w.with(a, |u, ep, now| u.hangup(ep, now, long).unwrap());
+    w.run_for(Duration::from_secs(300));
+    for p in &w.peers {
+        assert_eq!(p.ua.as_ref().unwrap().state_size(), 0);
     }
 }

@@ -248,6 +248,13 @@ impl Ua {
 
     pub(crate) fn unschedule(&mut self, token: u64) {
         self.timer_refs.remove(&token);
+        // The heap entry stays until it comes up (lazy deletion); with
+        // long timers (session refresh, 900 s) the stale ones would pile
+        // up behind any live timer, so drop them once they are the bulk.
+        if self.timers.len() > 1024 && self.timers.len() > 4 * self.timer_refs.len() {
+            let live = &self.timer_refs;
+            self.timers.retain(|Reverse((_, id))| live.contains_key(id));
+        }
     }
 
     /// Gives back the memory a burst of calls left in the tables (they
