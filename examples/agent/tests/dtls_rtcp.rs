@@ -16,6 +16,10 @@ use common::{agent_config, echo_agent, wait_for, Scratch};
 use heron_agent::runtime::AgentEvent;
 
 fn config(port: u16) -> String {
+    config_mux(port, false)
+}
+
+fn config_mux(port: u16, rtcp_mux: bool) -> String {
     format!(
         r#"
 [account]
@@ -27,7 +31,7 @@ listen = "127.0.0.1:{port}"
 [media]
 codecs = ["pcmu"]
 srtp = "dtls"
-rtcp_mux = false
+rtcp_mux = {rtcp_mux}
 rtp_ports = "45000-46999"
 dtmf = ["rfc4733"]
 [policy]
@@ -121,6 +125,33 @@ async fn the_agent_calls_baresip_without_rtcp_mux() {
     let scratch = Scratch::new("agent");
     let port = common::free_port();
     let (agent, mut events) = echo_agent(agent_config(&config(port), &scratch.0)).await;
+    let mut phone = Baresip::start(
+        "<sip:phone@127.0.0.1>;regint=0;answermode=auto;audio_codecs=PCMU/8000/1;mediaenc=dtls_srtp",
+        700.0,
+    )
+    .await;
+    let call = agent
+        .call(&format!("sip:phone@127.0.0.1:{}", phone.sip_port))
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", phone.log()));
+    let est = wait_for(&mut events, 10, |e| match e {
+        AgentEvent::Established { call: c, .. } if *c == call => Some(()),
+        _ => None,
+    })
+    .await;
+    assert!(est.is_some(), "no call established\n{}", phone.log());
+    srtcp_both_ways(&mut phone, &mut events, &agent, call).await;
+    phone.stop().await;
+}
+
+/// The agent offers rtcp-mux (its default) and baresip declines it: the
+/// agent holds the RTCP port beside its RTP port for this case, so the RTCP
+/// port's handshake and SRTCP still work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_offers_rtcp_mux_and_baresip_declines_it() {
+    let scratch = Scratch::new("agent");
+    let port = common::free_port();
+    let (agent, mut events) = echo_agent(agent_config(&config_mux(port, true), &scratch.0)).await;
     let mut phone = Baresip::start(
         "<sip:phone@127.0.0.1>;regint=0;answermode=auto;audio_codecs=PCMU/8000/1;mediaenc=dtls_srtp",
         700.0,

@@ -266,6 +266,12 @@ impl MediaPump {
         Ok(())
     }
 
+    /// Whether RTCP shares the RTP port (RFC 5761); otherwise it leaves
+    /// from, and arrives at, the port above.
+    pub fn rtcp_mux(&self) -> bool {
+        self.session.config().remote_rtcp_addr.is_none()
+    }
+
     /// Why media failed for good (the DTLS handshake), if it did: the call
     /// should end.
     pub fn failed(&self) -> Option<&str> {

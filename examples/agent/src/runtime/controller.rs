@@ -234,12 +234,11 @@ impl Controller {
 
     /// Binds media sockets and makes a negotiator for a new call.
     fn prepare(&mut self, peer: Peer, counted: bool) -> Result<CallState, CallError> {
-        let (rtp, rtcp) = media_task::bind_media(
-            self.media_ip,
-            self.cfg.media.rtp_ports,
-            self.cfg.media.rtcp_mux,
-        )
-        .map_err(|e| CallError::Media(e.to_string()))?;
+        // The RTCP port is held even when we offer rtcp-mux: a peer that
+        // declines it (Asterisk's default) sends RTCP, and runs the RTCP
+        // port's DTLS handshake, to the port above ours (RFC 5761 §5.1.1).
+        let (rtp, rtcp) = media_task::bind_media(self.media_ip, self.cfg.media.rtp_ports, false)
+            .map_err(|e| CallError::Media(e.to_string()))?;
         let port = rtp
             .local_addr()
             .map_err(|e| CallError::Media(e.to_string()))?

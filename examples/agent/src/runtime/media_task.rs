@@ -51,7 +51,8 @@ pub(crate) enum MediaOut {
 }
 
 /// Binds an even RTP port in `range` (and the next one for RTCP unless
-/// multiplexed), starting at a random place.
+/// `rtcp_mux` says the peer is known to multiplex), starting at a random
+/// place.
 pub(crate) fn bind_media(
     ip: IpAddr,
     range: (u16, u16),
@@ -283,6 +284,9 @@ fn send_dtmf(
 }
 
 fn flush(pump: &mut MediaPump, rtp: &UdpSocket, rtcp: &Option<UdpSocket>, buf: &mut [u8]) {
+    // With rtcp-mux RTCP leaves from the RTP port, even though the RTCP
+    // port is held in case the peer had declined multiplexing.
+    let rtcp = rtcp.as_ref().filter(|_| !pump.rtcp_mux());
     while let Some(t) = pump.poll_transmit(buf) {
         let sock = match (t.rtcp, rtcp) {
             (true, Some(r)) => r,
