@@ -1,9 +1,7 @@
 //! DTMF from three sources (RFC 4733 events, SIP INFO, in-band tones)
 //! delivered as one stream of key presses, with duplicates removed when a
-//! peer signals the same press two ways.
-//!
-//! The SIP INFO body parsing here (`application/dtmf-relay`,
-//! `application/dtmf`) belongs in heron-sip-stack's INFO support.
+//! peer signals the same press two ways. SIP INFO bodies are read and
+//! written by heron-sip-stack (`ua::dtmf`).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -75,81 +73,6 @@ impl DtmfMerger {
     }
 }
 
-/// Why an INFO body is not a key press.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum InfoDtmfError {
-    /// Content type other than `application/dtmf-relay` or `application/dtmf`.
-    #[error("content type {0:?} does not carry DTMF")]
-    ContentType(String),
-    /// No `Signal=` line or no digit.
-    #[error("no DTMF signal in the body")]
-    NoSignal,
-    /// Not a DTMF digit.
-    #[error("{0:?} is not a DTMF digit")]
-    BadDigit(String),
-}
-
-fn dtmf_digit(s: &str) -> Result<char, InfoDtmfError> {
-    let t = s.trim();
-    let mut chars = t.chars();
-    match (chars.next(), chars.next()) {
-        (Some(c), None) if "0123456789*#ABCDabcd".contains(c) => Ok(c.to_ascii_uppercase()),
-        _ => match t {
-            // Some phones send the RFC 4733 event number.
-            "10" => Ok('*'),
-            "11" => Ok('#'),
-            "12" => Ok('A'),
-            "13" => Ok('B'),
-            "14" => Ok('C'),
-            "15" => Ok('D'),
-            _ => Err(InfoDtmfError::BadDigit(t.to_owned())),
-        },
-    }
-}
-
-/// Parses a SIP INFO DTMF body: `application/dtmf-relay`
-/// (`Signal=5\r\nDuration=160`, duration in ms) or `application/dtmf`
-/// (a single digit).
-pub fn parse_info_dtmf(content_type: &str, body: &str) -> Result<(char, Duration), InfoDtmfError> {
-    let ct = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    match ct.as_str() {
-        "application/dtmf-relay" => {
-            let mut digit = None;
-            let mut ms = 250u64;
-            for line in body.lines() {
-                if let Some((k, v)) = line.split_once('=') {
-                    match k.trim().to_ascii_lowercase().as_str() {
-                        "signal" => digit = Some(dtmf_digit(v)?),
-                        "duration" => ms = v.trim().parse().unwrap_or(ms).min(10_000),
-                        _ => {}
-                    }
-                }
-            }
-            Ok((
-                digit.ok_or(InfoDtmfError::NoSignal)?,
-                Duration::from_millis(ms),
-            ))
-        }
-        "application/dtmf" => {
-            if body.trim().is_empty() {
-                return Err(InfoDtmfError::NoSignal);
-            }
-            Ok((dtmf_digit(body)?, Duration::from_millis(250)))
-        }
-        other => Err(InfoDtmfError::ContentType(other.to_owned())),
-    }
-}
-
-/// The `application/dtmf-relay` body for a key press.
-pub fn info_dtmf_body(digit: char, duration: Duration) -> String {
-    format!("Signal={}\r\nDuration={}\r\n", digit, duration.as_millis())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,45 +127,5 @@ mod tests {
         let mut m = DtmfMerger::new();
         m.push(Instant::now(), press('a', DtmfSource::Info));
         assert_eq!(m.pop().unwrap().digit, 'A');
-    }
-
-    #[test]
-    fn info_bodies() {
-        assert_eq!(
-            parse_info_dtmf("application/dtmf-relay", "Signal=5\r\nDuration=160\r\n").unwrap(),
-            ('5', Duration::from_millis(160))
-        );
-        assert_eq!(
-            parse_info_dtmf("Application/DTMF-Relay; charset=x", "signal= #\nduration=x").unwrap(),
-            ('#', Duration::from_millis(250))
-        );
-        assert_eq!(
-            parse_info_dtmf("application/dtmf-relay", "Signal=11\r\n")
-                .unwrap()
-                .0,
-            '#'
-        );
-        assert_eq!(parse_info_dtmf("application/dtmf", "7").unwrap().0, '7');
-        assert_eq!(
-            parse_info_dtmf("application/dtmf-relay", "Duration=100"),
-            Err(InfoDtmfError::NoSignal)
-        );
-        assert_eq!(
-            parse_info_dtmf("application/dtmf-relay", "Signal=X"),
-            Err(InfoDtmfError::BadDigit("X".into()))
-        );
-        assert!(matches!(
-            parse_info_dtmf("text/plain", "5"),
-            Err(InfoDtmfError::ContentType(_))
-        ));
-        assert_eq!(
-            parse_info_dtmf("application/dtmf", " "),
-            Err(InfoDtmfError::NoSignal)
-        );
-        let body = info_dtmf_body('9', Duration::from_millis(120));
-        assert_eq!(
-            parse_info_dtmf("application/dtmf-relay", &body).unwrap(),
-            ('9', Duration::from_millis(120))
-        );
     }
 }

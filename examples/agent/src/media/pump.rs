@@ -22,7 +22,7 @@ use heron_sdp::NegotiatedMedia;
 use rand_core::RngCore;
 
 use super::bridge::{self, BridgeError};
-use super::dtmf::{info_dtmf_body, DtmfMerger, DtmfPress, DtmfSource};
+use super::dtmf::{DtmfMerger, DtmfPress, DtmfSource};
 use super::pipeline::{MediaInfo, VoicePipeline};
 use super::summary::CallSummary;
 use crate::config::DtmfMode;
@@ -453,7 +453,10 @@ impl MediaPump {
                     .send_dtmf(digit, DTMF_DURATION, 10)
                     .map(|_| DtmfSent::Rfc4733)
                     .map_err(MediaError::from),
-                DtmfMode::Info => Ok(DtmfSent::Info(info_dtmf_body(digit, DTMF_DURATION))),
+                DtmfMode::Info => Ok(DtmfSent::Info(heron_sip_stack::ua::dtmf::dtmf_relay_body(
+                    digit,
+                    DTMF_DURATION.as_millis() as u32,
+                ))),
                 DtmfMode::Inband => {
                     let rate = self.info.sample_rate;
                     let gen = match self.tones.as_mut() {
