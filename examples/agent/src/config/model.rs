@@ -287,25 +287,9 @@ pub enum SrtpMode {
     Dtls,
 }
 
-/// The DTLS implementation (`media.dtls_backend`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DtlsBackend {
-    /// OpenSSL: talks to peers with RSA certificates (most SIP phones).
-    OpenSsl,
-    /// dimpl: pure Rust, ECDSA certificates only.
-    Dimpl,
-}
-
-/// A DTMF method (`media.dtmf`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DtmfMode {
-    /// RFC 4733 telephone-events.
-    Rfc4733,
-    /// SIP INFO (RFC 6086, `application/dtmf-relay`).
-    Info,
-    /// In-band tones.
-    Inband,
-}
+/// The DTLS implementation (`media.dtls_backend`) and a DTMF method
+/// (`media.dtmf`), as heron-media names them.
+pub use heron_media::{DtlsBackend, DtmfMode};
 
 /// `[media]`.
 #[derive(Debug, Clone, PartialEq, Eq)]

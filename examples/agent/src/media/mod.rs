@@ -1,4 +1,5 @@
-//! Media: from the negotiated SDP to the voice pipeline and back.
+//! Media: heron-media's pump, pipeline trait and call summary (re-exported
+//! here), plus the agent's own built-in pipelines and WAV files.
 //!
 //! - [`MediaPump`]: heron-rtp session + heron-codecs codec + resamplers,
 //!   driven by time; DTMF from RFC 4733, SIP INFO and in-band detection
@@ -8,21 +9,7 @@
 //! - [`CallSummary`]: duration, codec, SRTP, packets, loss, jitter;
 //! - [`analysis`]: tone generation and frequency checks.
 
-pub mod analysis;
-pub mod bridge;
-pub mod dtmf;
-mod pipeline;
+pub use heron_media::*;
+
 pub mod pipelines;
-mod pump;
-mod summary;
 pub mod wav;
-
-pub use dtmf::{DtmfPress, DtmfSource};
-pub use pipeline::{CallEvent, MediaInfo, PipelineAction, VoicePipeline};
-pub use pump::{DtmfSent, MediaError, MediaPump, PumpConfig, DTMF_DURATION};
-pub use summary::CallSummary;
-
-#[cfg(test)]
-mod tests;
-#[cfg(test)]
-mod tests_dtls;

@@ -275,7 +275,7 @@ fn send_dtmf(
     out: &mpsc::UnboundedSender<MediaOut>,
 ) {
     match pump.send_dtmf(digit) {
-        Ok(DtmfSent::Info(_)) => {
+        Ok(DtmfSent::Info) => {
             let _ = out.send(MediaOut::SendInfo(call, digit));
         }
         Ok(_) => {}

@@ -15,17 +15,17 @@ use heron_codecs::dtmf::{DtmfDetector, DtmfEvent as ToneEvent, DtmfGenerator, Dt
 use heron_codecs::{open_codec, Codec, CodecError, Resampler};
 use heron_rtp::dtls::{DtlsConfig, DtlsError, DtlsEvent, DtlsIdentity, DtlsSrtp};
 
-use crate::config::DtlsBackend;
+use crate::DtlsBackend;
 use heron_rtp::jitter::Playout;
 use heron_rtp::session::{Handled, MediaSession, SessionError, SessionEvent, SrtpKeys, Transmit};
 use heron_sdp::NegotiatedMedia;
 use rand_core::RngCore;
 
-use super::bridge::{self, BridgeError};
-use super::dtmf::{DtmfMerger, DtmfPress, DtmfSource};
-use super::pipeline::{MediaInfo, VoicePipeline};
-use super::summary::CallSummary;
-use crate::config::DtmfMode;
+use crate::bridge::{self, BridgeError};
+use crate::dtmf::{DtmfMerger, DtmfPress, DtmfSource};
+use crate::pipeline::{MediaInfo, VoicePipeline};
+use crate::summary::CallSummary;
+use crate::DtmfMode;
 
 /// Why the pump cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -82,8 +82,10 @@ pub enum DtmfSent {
     Rfc4733,
     /// As tones in the audio.
     Inband,
-    /// The caller must send a SIP INFO with this `application/dtmf-relay` body.
-    Info(String),
+    /// The caller must send the key as a SIP INFO (heron-sip-stack's
+    /// `ua::dtmf` writes the `application/dtmf-relay` body), held for
+    /// [`DTMF_DURATION`].
+    Info,
 }
 
 /// Largest decoded frame: 120 ms at 48 kHz.
@@ -453,10 +455,7 @@ impl MediaPump {
                     .send_dtmf(digit, DTMF_DURATION, 10)
                     .map(|_| DtmfSent::Rfc4733)
                     .map_err(MediaError::from),
-                DtmfMode::Info => Ok(DtmfSent::Info(heron_sip_stack::ua::dtmf::dtmf_relay_body(
-                    digit,
-                    DTMF_DURATION.as_millis() as u32,
-                ))),
+                DtmfMode::Info => Ok(DtmfSent::Info),
                 DtmfMode::Inband => {
                     let rate = self.info.sample_rate;
                     let gen = match self.tones.as_mut() {

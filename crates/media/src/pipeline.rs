@@ -9,8 +9,8 @@
 
 use std::time::Duration;
 
-use super::dtmf::DtmfPress;
-use super::summary::CallSummary;
+use crate::dtmf::DtmfPress;
+use crate::summary::CallSummary;
 
 /// What the pipeline is told when a call's media starts or changes.
 #[derive(Debug, Clone, PartialEq, Eq)]

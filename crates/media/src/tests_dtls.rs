@@ -11,9 +11,9 @@ use heron_sdp::{Codec, Negotiator, SrtpPolicy};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
-use super::tests::{caps, close, TestPipe};
 use super::*;
-use crate::config::{DtlsBackend, DtmfMode};
+use crate::tests::{caps, close, TestPipe};
+use crate::{DtlsBackend, DtmfMode};
 
 struct Side {
     pump: MediaPump,

@@ -8,9 +8,9 @@ use heron_sdp::{Codec, LocalCapabilities, NegotiatedMedia, Negotiator, SrtpPolic
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
-use super::analysis::{dominant_frequency, ToneGenerator};
 use super::*;
-use crate::config::DtmfMode;
+use crate::analysis::{dominant_frequency, ToneGenerator};
+use crate::DtmfMode;
 
 pub(super) struct TestPipe {
     rate: u32,
@@ -99,7 +99,7 @@ fn pump_for(
         dtmf: dtmf.to_vec(),
         symmetric_rtp: true,
         dtls: None,
-        dtls_backend: crate::config::DtlsBackend::OpenSsl,
+        dtls_backend: crate::DtlsBackend::OpenSsl,
     };
     let pump = MediaPump::new(
         m,
@@ -396,7 +396,7 @@ fn info_is_the_fallback_without_telephone_events() {
         (&[DtmfMode::Info], &[DtmfMode::Rfc4733, DtmfMode::Info]),
     );
     match p.a.pump.send_dtmf('4').unwrap() {
-        DtmfSent::Info(body) => assert!(body.starts_with("Signal=4\r\n")),
+        DtmfSent::Info => {}
         other => panic!("{other:?}"),
     }
     // With RFC 4733 not negotiated the next configured method is used.
@@ -487,7 +487,7 @@ fn unsupported_pipeline_rate_is_refused() {
         dtmf: vec![DtmfMode::Rfc4733],
         symmetric_rtp: true,
         dtls: None,
-        dtls_backend: crate::config::DtlsBackend::OpenSsl,
+        dtls_backend: crate::DtlsBackend::OpenSsl,
     };
     let e = MediaPump::new(
         &answer.media,
