@@ -15,10 +15,6 @@ use common::baresip::Baresip;
 use common::{agent_config, echo_agent, wait_for, Scratch};
 use heron_agent::runtime::AgentEvent;
 
-fn config(port: u16) -> String {
-    config_mux(port, false)
-}
-
 fn config_mux(port: u16, rtcp_mux: bool) -> String {
     format!(
         r#"
@@ -101,7 +97,7 @@ async fn srtcp_both_ways(
 async fn baresip_calls_the_agent_without_rtcp_mux() {
     let scratch = Scratch::new("agent");
     let port = common::free_port();
-    let (agent, mut events) = echo_agent(agent_config(&config(port), &scratch.0)).await;
+    let (agent, mut events) = echo_agent(agent_config(&config_mux(port, false), &scratch.0)).await;
     let mut phone = Baresip::start(
         "<sip:phone@127.0.0.1>;regint=0;audio_codecs=PCMU/8000/1;mediaenc=dtls_srtp",
         700.0,
@@ -120,11 +116,13 @@ async fn baresip_calls_the_agent_without_rtcp_mux() {
     phone.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_agent_calls_baresip_without_rtcp_mux() {
+/// The agent calls baresip (which does not multiplex RTCP), offering
+/// rtcp-mux or not.
+async fn agent_calls_baresip(offer_rtcp_mux: bool) {
     let scratch = Scratch::new("agent");
     let port = common::free_port();
-    let (agent, mut events) = echo_agent(agent_config(&config(port), &scratch.0)).await;
+    let (agent, mut events) =
+        echo_agent(agent_config(&config_mux(port, offer_rtcp_mux), &scratch.0)).await;
     let mut phone = Baresip::start(
         "<sip:phone@127.0.0.1>;regint=0;answermode=auto;audio_codecs=PCMU/8000/1;mediaenc=dtls_srtp",
         700.0,
@@ -144,29 +142,15 @@ async fn the_agent_calls_baresip_without_rtcp_mux() {
     phone.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_calls_baresip_without_rtcp_mux() {
+    agent_calls_baresip(false).await;
+}
+
 /// The agent offers rtcp-mux (its default) and baresip declines it: the
 /// agent holds the RTCP port beside its RTP port for this case, so the RTCP
 /// port's handshake and SRTCP still work.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agent_offers_rtcp_mux_and_baresip_declines_it() {
-    let scratch = Scratch::new("agent");
-    let port = common::free_port();
-    let (agent, mut events) = echo_agent(agent_config(&config_mux(port, true), &scratch.0)).await;
-    let mut phone = Baresip::start(
-        "<sip:phone@127.0.0.1>;regint=0;answermode=auto;audio_codecs=PCMU/8000/1;mediaenc=dtls_srtp",
-        700.0,
-    )
-    .await;
-    let call = agent
-        .call(&format!("sip:phone@127.0.0.1:{}", phone.sip_port))
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", phone.log()));
-    let est = wait_for(&mut events, 10, |e| match e {
-        AgentEvent::Established { call: c, .. } if *c == call => Some(()),
-        _ => None,
-    })
-    .await;
-    assert!(est.is_some(), "no call established\n{}", phone.log());
-    srtcp_both_ways(&mut phone, &mut events, &agent, call).await;
-    phone.stop().await;
+    agent_calls_baresip(true).await;
 }
