@@ -15,7 +15,7 @@
 //!
 //! `--stats-every` prints calls, transactions and user-agent entries
 //! alive with the live heap bytes and blocks (a counting allocator) and
-//! RSS; when the process goes idle it hands free heap pages back to the
+//! RSS; when no transaction is left it hands free heap pages back to the
 //! system unless `--no-trim` (see `benches/sipp-calls.sh`).
 #![allow(clippy::print_stdout)]
 
@@ -74,8 +74,8 @@ struct Args {
     #[arg(long)]
     quiet: bool,
     /// Do not hand the allocator's free memory back to the system when
-    /// the process goes idle (no call or transaction left); by default it
-    /// is, checked every 5 s.
+    /// the process goes quiet (no transaction left); by default it is,
+    /// checked every 5 s.
     #[arg(long)]
     no_trim: bool,
     /// Every SECS seconds print a `stats` line: calls and transactions
@@ -167,14 +167,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
     }
     if !args.no_trim {
-        let (phone, open_calls) = (phone.clone(), open_calls.clone());
+        let phone = phone.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(5));
             let mut was_idle = true;
             loop {
                 tick.tick().await;
-                let busy = phone.with(|ua, ep, _| ua.state_size() + ep.transaction_count());
-                let idle = busy == 0 && open_calls.load(Ordering::Relaxed) == 0;
+                // Quiet: no transaction in flight. Calls may be up (a few
+                // whose BYE was lost live until their session refresh).
+                let idle = phone.with(|_, ep, _| ep.transaction_count()) == 0;
                 if idle && !was_idle {
                     heap::trim();
                 }
