@@ -14,6 +14,7 @@ use heron_sip_stack::registration::{RegistrationConfig, RegistrationFailure, Reg
 use heron_sip_stack::ua::driver::UaStack;
 use heron_sip_stack::ua::{UaConfig, UaEvent};
 use heron_sip_stack::{Target, TransportKind};
+use heron_test_support::kamailio;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -117,105 +118,6 @@ impl Drop for Kamailio {
     }
 }
 
-/// The TLS part of the configuration: listener, module and its settings
-/// file (written next to the configuration).
-fn tls_config(tls: Option<(u16, &str)>) -> String {
-    match tls {
-        Some((port, cfg)) => format!(
-            "enable_tls=yes\nlisten=tls:127.0.0.1:{port}\n\
-             loadmodule \"/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so\"\n\
-             modparam(\"tls\", \"config\", \"{cfg}\")\n"
-        ),
-        None => String::new(),
-    }
-}
-
-fn config(port: u16, db: &str, tls: Option<(u16, &str)>) -> String {
-    let tls = tls_config(tls);
-    format!(
-        r#"#!KAMAILIO
-debug=2
-log_stderror=yes
-children=2
-tcp_children=2
-auto_aliases=no
-alias="{REALM}"
-listen=udp:127.0.0.1:{port}
-listen=tcp:127.0.0.1:{port}
-{tls}
-mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
-loadmodule "tm.so"
-loadmodule "tmx.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "pv.so"
-loadmodule "maxfwd.so"
-loadmodule "usrloc.so"
-loadmodule "registrar.so"
-loadmodule "textops.so"
-loadmodule "siputils.so"
-loadmodule "xlog.so"
-loadmodule "corex.so"
-loadmodule "kex.so"
-loadmodule "db_text.so"
-loadmodule "auth.so"
-loadmodule "auth_db.so"
-modparam("auth_db", "db_url", "text://{db}")
-modparam("auth_db", "calculate_ha1", yes)
-modparam("auth_db", "password_column", "password")
-modparam("auth_db", "load_credentials", "")
-modparam("usrloc", "db_mode", 0)
-modparam("registrar", "min_expires", 120)
-modparam("registrar", "min_expires_mode", 1)
-modparam("registrar", "max_expires", 3600)
-
-request_route {{
-    if (!mf_process_maxfwd_header("10")) {{
-        sl_send_reply("483", "Too Many Hops");
-        exit;
-    }}
-    if (is_method("REGISTER")) {{
-        if (!www_authenticate("{REALM}", "subscriber")) {{
-            www_challenge("{REALM}", "1");
-            exit;
-        }}
-        if (!save("location")) {{
-            sl_reply_error();
-        }}
-        exit;
-    }}
-    if (has_totag()) {{
-        if (loose_route() || is_method("ACK")) {{
-            t_relay();
-            exit;
-        }}
-        sl_send_reply("404", "Not here");
-        exit;
-    }}
-    if (is_method("CANCEL")) {{
-        if (t_check_trans()) {{
-            t_relay();
-        }}
-        exit;
-    }}
-    if (is_method("INVITE")) {{
-        if (!proxy_authenticate("{REALM}", "subscriber")) {{
-            proxy_challenge("{REALM}", "1");
-            exit;
-        }}
-        consume_credentials();
-        record_route();
-    }}
-    if (!lookup("location")) {{
-        sl_send_reply("404", "Not Found");
-        exit;
-    }}
-    t_relay();
-}}
-"#
-    )
-}
-
 async fn start_kamailio() -> Kamailio {
     start_kamailio_with(false).await
 }
@@ -243,19 +145,7 @@ async fn start_kamailio_with(tls: bool) -> Kamailio {
     let port = free_port();
     let dir = std::env::temp_dir().join(format!("heron-kamailio-{}-{port}", std::process::id()));
     let db = dir.join("db");
-    std::fs::create_dir_all(&db).unwrap();
-    std::fs::write(
-        db.join("version"),
-        "table_name(string) table_version(int)\nsubscriber:7\n",
-    )
-    .unwrap();
-    let mut users = String::from(
-        "id(int,auto) username(string) domain(string) password(string) ha1(string) ha1b(string)\n",
-    );
-    for (i, u) in ["1001", "1002"].iter().enumerate() {
-        users.push_str(&format!("{}:{u}:{REALM}:pw{u}:x:x\n", i + 1));
-    }
-    std::fs::write(db.join("subscriber"), users).unwrap();
+    kamailio::write_subscribers(&db, REALM, &[("1001", "pw1001"), ("1002", "pw1002")]).unwrap();
     let (tls_port, ca) = if tls {
         let ca = make_certs(&dir);
         let tls_cfg = format!(
@@ -270,9 +160,19 @@ async fn start_kamailio_with(tls: bool) -> Kamailio {
         (None, None)
     };
     let tls_file = dir.join("tls.cfg");
-    let tls_arg = tls_port.map(|p| (p, tls_file.to_str().unwrap()));
     let cfg = dir.join("kamailio.cfg");
-    std::fs::write(&cfg, config(port, db.to_str().unwrap(), tls_arg)).unwrap();
+    let text = kamailio::Registrar {
+        realm: REALM,
+        port,
+        tls: tls_port.map(|p| (p, tls_file.as_path())),
+        db: &db,
+        extra: "modparam(\"registrar\", \"min_expires\", 120)\n\
+                modparam(\"registrar\", \"min_expires_mode\", 1)\n\
+                modparam(\"registrar\", \"max_expires\", 3600)",
+        log_requests: false,
+    }
+    .config();
+    std::fs::write(&cfg, text).unwrap();
     let child = Command::new(bin)
         .arg("-f")
         .arg(&cfg)

@@ -114,93 +114,6 @@ impl Drop for Kamailio {
     }
 }
 
-fn kamailio_cfg(port: u16, dir: &Path) -> String {
-    let d = dir.display();
-    format!(
-        r#"#!KAMAILIO
-debug=2
-log_stderror=yes
-children=2
-tcp_children=2
-auto_aliases=no
-alias="{REALM}"
-enable_tls=yes
-listen=udp:127.0.0.1:{port}
-listen=tcp:127.0.0.1:{port}
-listen=tls:127.0.0.1:{tls}
-mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
-loadmodule "tls.so"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "pv.so"
-loadmodule "maxfwd.so"
-loadmodule "usrloc.so"
-loadmodule "registrar.so"
-loadmodule "textops.so"
-loadmodule "siputils.so"
-loadmodule "xlog.so"
-loadmodule "kex.so"
-loadmodule "corex.so"
-loadmodule "db_text.so"
-loadmodule "auth.so"
-loadmodule "auth_db.so"
-modparam("tls", "config", "{d}/tls.cfg")
-modparam("auth_db", "db_url", "text://{d}/db")
-modparam("auth_db", "calculate_ha1", yes)
-modparam("auth_db", "password_column", "password")
-modparam("auth_db", "load_credentials", "")
-modparam("usrloc", "db_mode", 0)
-
-request_route {{
-    xlog("L_ERR", "REQ $rm $ru from $si:$sp\n");
-    if (!mf_process_maxfwd_header("10")) {{
-        sl_send_reply("483", "Too Many Hops");
-        exit;
-    }}
-    if (is_method("REGISTER")) {{
-        if (!www_authenticate("{REALM}", "subscriber")) {{
-            www_challenge("{REALM}", "1");
-            exit;
-        }}
-        if (!save("location")) {{
-            sl_reply_error();
-        }}
-        exit;
-    }}
-    if (has_totag()) {{
-        if (loose_route() || is_method("ACK")) {{
-            t_relay();
-            exit;
-        }}
-        sl_send_reply("404", "Not here");
-        exit;
-    }}
-    if (is_method("CANCEL")) {{
-        if (t_check_trans()) {{
-            t_relay();
-        }}
-        exit;
-    }}
-    if (is_method("INVITE")) {{
-        if (!proxy_authenticate("{REALM}", "subscriber")) {{
-            proxy_challenge("{REALM}", "1");
-            exit;
-        }}
-        consume_credentials();
-        record_route();
-    }}
-    if (!lookup("location")) {{
-        sl_send_reply("404", "Not Found");
-        exit;
-    }}
-    t_relay();
-}}
-"#,
-        tls = port + 1
-    )
-}
-
 impl Kamailio {
     /// Starts it with `users` (name, password); waits until it listens.
     pub async fn start(users: &[(&str, &str)]) -> Kamailio {
@@ -228,19 +141,7 @@ impl Kamailio {
         let bin = require("kamailio", "kamailio kamailio-tls-modules");
         let dir = Scratch::new("kamailio");
         write_certs(&dir.0);
-        std::fs::create_dir_all(dir.0.join("db")).unwrap();
-        std::fs::write(
-            dir.0.join("db/version"),
-            "table_name(string) table_version(int)\nsubscriber:7\nlocation:9\n",
-        )
-        .unwrap();
-        let mut table = String::from(
-            "id(int,auto) username(string) domain(string) password(string) ha1(string) ha1b(string)\n",
-        );
-        for (i, (u, p)) in users.iter().enumerate() {
-            table.push_str(&format!("{}:{u}:{REALM}:{p}:-:-\n", i + 1));
-        }
-        std::fs::write(dir.0.join("db/subscriber"), table).unwrap();
+        heron_test_support::kamailio::write_subscribers(&dir.0.join("db"), REALM, users).unwrap();
         let d = dir.0.display();
         std::fs::write(
             dir.0.join("tls.cfg"),
@@ -249,7 +150,17 @@ impl Kamailio {
             ),
         )
         .unwrap();
-        std::fs::write(dir.0.join("kamailio.cfg"), kamailio_cfg(port, &dir.0)).unwrap();
+        let tls_cfg = dir.0.join("tls.cfg");
+        let cfg = heron_test_support::kamailio::Registrar {
+            realm: REALM,
+            port,
+            tls: Some((port + 1, tls_cfg.as_path())),
+            db: &dir.0.join("db"),
+            extra: "",
+            log_requests: true,
+        }
+        .config();
+        std::fs::write(dir.0.join("kamailio.cfg"), cfg).unwrap();
         let log = std::fs::File::create(dir.0.join("kamailio.log")).unwrap();
         let child = Command::new(bin)
             .arg("-f")
