@@ -15,6 +15,7 @@ use heron_sip_stack::ua::driver::UaStack;
 use heron_sip_stack::ua::{UaConfig, UaEvent};
 use heron_sip_stack::{Target, TransportKind};
 use heron_test_support::kamailio;
+use heron_test_support::{free_port, require};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -25,29 +26,6 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::timeout;
 
 const REALM: &str = "heron.test";
-
-fn kamailio_path() -> PathBuf {
-    for d in ["/usr/sbin", "/usr/local/sbin", "/usr/bin"] {
-        let p = PathBuf::from(d).join("kamailio");
-        if p.is_file() {
-            return p;
-        }
-    }
-    panic!(
-        "kamailio not found: install the Debian package kamailio \
-         (scripts/deps.sh does) to run the Kamailio interop tests"
-    )
-}
-
-fn free_port() -> u16 {
-    loop {
-        let u = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        let port = u.local_addr().unwrap().port();
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
 
 struct Kamailio {
     _child: Child,
@@ -141,7 +119,7 @@ fn make_certs(dir: &std::path::Path) -> rustls::pki_types::CertificateDer<'stati
 }
 
 async fn start_kamailio_with(tls: bool) -> Kamailio {
-    let bin = kamailio_path();
+    let bin = require("kamailio", "kamailio kamailio-tls-modules");
     let port = free_port();
     let dir = std::env::temp_dir().join(format!("heron-kamailio-{}-{port}", std::process::id()));
     let db = dir.join("db");

@@ -6,6 +6,7 @@
 use heron_sip::{HeaderName, Message, Method};
 use heron_sip_stack::driver::{Stack, StackConfig};
 use heron_sip_stack::{Event, Target, TransportKind};
+use heron_test_support::{free_port, require};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -20,35 +21,10 @@ fn scenario(name: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sipp")).join(name)
 }
 
-fn sipp_path() -> PathBuf {
-    let found = std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join("sipp"))
-            .find(|f| f.is_file())
-    });
-    found.unwrap_or_else(|| {
-        panic!(
-            "sipp not found on PATH: install the Debian package sip-tester \
-             (scripts/deps.sh does) to run the SIPp interop tests"
-        )
-    })
-}
-
-/// A port free on both UDP and TCP right now.
-fn free_port() -> u16 {
-    loop {
-        let u = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        let port = u.local_addr().unwrap().port();
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
-
 fn sipp(name: &str, transport: TransportKind, local_port: u16, remote: SocketAddr) -> Command {
     let dir = std::env::temp_dir().join(format!("heron-sipp-{}-{local_port}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let mut c = Command::new(sipp_path());
+    let mut c = Command::new(require("sipp", "sip-tester"));
     c.current_dir(&dir)
         .arg("-sf")
         .arg(scenario(name))

@@ -11,6 +11,7 @@ use heron_sip_stack::driver::StackConfig;
 use heron_sip_stack::ua::driver::UaStack;
 use heron_sip_stack::ua::{EndReason, UaConfig, UaEvent};
 use heron_sip_stack::TransportKind;
+use heron_test_support::free_port;
 use std::net::SocketAddr;
 use std::process::{Output, Stdio};
 use std::sync::{Arc, Mutex};
@@ -28,12 +29,6 @@ fn our_sdp(user: &str) -> Bytes {
 
 fn contains(b: &Bytes, s: &str) -> bool {
     b.windows(s.len()).any(|w| w == s.as_bytes())
-}
-
-/// A UDP port free for SIPp.
-fn free_port() -> u16 {
-    let u = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    u.local_addr().unwrap().port()
 }
 
 /// SIPp running `scen` (one call) on `port`, towards `remote` if given.

@@ -21,40 +21,7 @@ use tokio::time::timeout;
 
 pub const REALM: &str = "pbx.heron.test";
 
-/// The path of a peer's binary; panics with the Debian package to install.
-pub fn require(bin: &str, package: &str) -> PathBuf {
-    for dir in ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"] {
-        let p = Path::new(dir).join(bin);
-        if p.is_file() {
-            return p;
-        }
-    }
-    panic!(
-        "{bin} is not installed: run `apt-get install -y --no-install-recommends {package}` \
-         (scripts/deps.sh installs every package the tests need)"
-    );
-}
-
-/// A port free on 127.0.0.1 for UDP and TCP, and the next one for TCP
-/// (TLS listeners use it). A port is handed out once per test process, so
-/// a test that restarts a server on its port cannot race another test.
-pub fn free_port() -> u16 {
-    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
-    loop {
-        let u = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        let p = u.local_addr().unwrap().port();
-        let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
-        if p < 65000
-            && !given.iter().any(|&g| g.abs_diff(p) <= 1)
-            && std::net::TcpListener::bind(("127.0.0.1", p)).is_ok()
-            && std::net::TcpListener::bind(("127.0.0.1", p + 1)).is_ok()
-            && std::net::UdpSocket::bind(("127.0.0.1", p + 1)).is_ok()
-        {
-            given.push(p);
-            return p;
-        }
-    }
-}
+pub use heron_test_support::{free_port, require};
 
 /// A scratch directory removed on drop.
 pub struct Scratch(pub PathBuf);
