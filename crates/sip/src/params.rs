@@ -46,7 +46,20 @@ impl<'a> Params<'a> {
     pub const EMPTY: Params<'static> = Params { raw: "" };
 
     /// Checks `raw` (empty, or starting with `;`) and wraps it.
+    #[inline]
     pub(crate) fn parse(raw: &'a str, kind: ParamKind) -> Result<Params<'a>, ValueError> {
+        Self::parse_visit(raw, kind, |_, _, _| Ok(()))
+    }
+
+    /// Like [`Params::parse`], and hands each `(name, value, offset)` to
+    /// `visit` as it is read, so a header that checks some of its
+    /// parameters does not walk them a second time.
+    #[inline]
+    pub(crate) fn parse_visit(
+        raw: &'a str,
+        kind: ParamKind,
+        mut visit: impl FnMut(&'a str, Option<&'a str>, usize) -> Result<(), ValueError>,
+    ) -> Result<Params<'a>, ValueError> {
         let mut pos = 0;
         let bytes = raw.as_bytes();
         let (name_class, value_class) = match kind {
@@ -72,6 +85,8 @@ impl<'a> Params<'a> {
             if pos == name_start {
                 return Err(ValueError::new("empty parameter name", start));
             }
+            let name = &raw[name_start..pos];
+            let mut value = None;
             if kind == ParamKind::Header {
                 while pos < bytes.len() && crate::text::is_lws(bytes[pos]) {
                     pos += 1;
@@ -97,6 +112,7 @@ impl<'a> Params<'a> {
                 if pos == vstart && kind == ParamKind::Header {
                     return Err(ValueError::new("empty parameter value", vstart));
                 }
+                value = Some(&raw[vstart..pos]);
                 if kind == ParamKind::Header {
                     while pos < bytes.len() && crate::text::is_lws(bytes[pos]) {
                         pos += 1;
@@ -106,6 +122,7 @@ impl<'a> Params<'a> {
             if pos < bytes.len() && bytes[pos] != b';' {
                 return Err(ValueError::new("invalid character in parameter", pos));
             }
+            visit(name, value, start)?;
         }
         Ok(Params { raw })
     }

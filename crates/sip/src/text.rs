@@ -107,6 +107,31 @@ pub(crate) fn find_any3(b: &[u8], n1: u8, n2: u8, n3: u8) -> Option<usize> {
         .map(|p| i + p)
 }
 
+/// The first `"` or `\\` in `b`. Word by word without handing over to the
+/// vector search: quoted strings are short, but the text after them (the
+/// rest of a header) can be long, and the vector search's set-up cost
+/// would be paid for a near hit.
+#[inline]
+fn find_quote_or_escape(b: &[u8]) -> Option<usize> {
+    let (rq, rb) = (
+        LOW_BITS.wrapping_mul(u64::from(b'"')),
+        LOW_BITS.wrapping_mul(u64::from(b'\\')),
+    );
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let w = word_at(b, i);
+        let z = zero_bytes(w ^ rq) | zero_bytes(w ^ rb);
+        if z != 0 {
+            return Some(i + (z.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b[i..]
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\')
+        .map(|p| i + p)
+}
+
 /// Whether `s` is a non-empty token.
 pub(crate) fn is_token(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(is_token_char)
@@ -153,7 +178,7 @@ pub(crate) fn quoted_len(s: &str) -> Option<usize> {
         return None;
     }
     let mut i = 1;
-    while let Some(r) = find_any3(&b[i..], b'"', b'\\', b'"') {
+    while let Some(r) = find_quote_or_escape(&b[i..]) {
         i += r;
         if b[i] == b'"' {
             return Some(i + 1);

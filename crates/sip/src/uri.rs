@@ -395,27 +395,52 @@ pub(crate) fn parse_host(s: &str) -> Result<(Host<'_>, usize), ValueError> {
             .map_err(|_| ValueError::new("invalid IPv6 address", 1))?;
         return Ok((Host::V6(addr), end + 2));
     }
-    // One pass with a class table: 1 = digit or dot, 2 = other host
-    // character; OR-ing the classes tells whether it can be an IPv4 address,
-    // and a dot following a dot is remembered on the way.
+    // Most hosts are dotted quads: read one as digits and dots, keeping
+    // the octets on the way; the first other host character turns it into
+    // a name, checked with the class table.
     let b = s.as_bytes();
     let mut end = 0;
-    let mut seen = 0u8;
+    let mut octets = [0u8; 4];
+    let mut idx = 0;
+    let mut val: u32 = 0;
+    let mut digits = 0;
+    let mut ipv4_ok = true;
     while end < b.len() {
-        let class = HOST_CLASS[b[end] as usize];
-        if class == 0 {
+        let c = b[end];
+        let d = c.wrapping_sub(b'0');
+        if d < 10 {
+            // Capped so a long run of digits cannot overflow.
+            val = (val * 10 + u32::from(d)).min(1000);
+            digits += 1;
+            ipv4_ok &= val <= 255 && digits <= 3;
+        } else if c == b'.' {
+            ipv4_ok &= digits > 0 && idx < 3;
+            if idx < 3 {
+                octets[idx] = val as u8;
+            }
+            idx += 1;
+            val = 0;
+            digits = 0;
+        } else {
             break;
         }
-        seen |= class;
+        end += 1;
+    }
+    let mut name = false;
+    while end < b.len() && HOST_CLASS[b[end] as usize] != 0 {
+        name = true;
         end += 1;
     }
     let h = &s[..end];
     if h.is_empty() {
         return Err(ValueError::new("missing host", 0));
     }
-    if seen == 1 {
-        let a = parse_ipv4(h.as_bytes()).ok_or(ValueError::new("invalid IPv4 address", 0))?;
-        return Ok((Host::V4(a), end));
+    if !name {
+        if !ipv4_ok || idx != 3 || digits == 0 {
+            return Err(ValueError::new("invalid IPv4 address", 0));
+        }
+        octets[3] = val as u8;
+        return Ok((Host::V4(Ipv4Addr::from(octets)), end));
     }
     if b[0] == b'-' || b[0] == b'.' || has_empty_label(h.as_bytes()) {
         return Err(ValueError::new("invalid host name", 0));
@@ -453,37 +478,6 @@ static HOST_CLASS: [u8; 256] = {
     }
     t
 };
-
-/// Dotted-quad IPv4 without leading-zero ambiguity checks beyond the
-/// 0-255 range (what SIP peers write).
-fn parse_ipv4(b: &[u8]) -> Option<Ipv4Addr> {
-    let mut octets = [0u8; 4];
-    let mut idx = 0;
-    let mut val: u16 = 0;
-    let mut digits = 0;
-    for &c in b {
-        if c == b'.' {
-            if digits == 0 || idx == 3 {
-                return None;
-            }
-            octets[idx] = val as u8;
-            idx += 1;
-            val = 0;
-            digits = 0;
-        } else {
-            val = val * 10 + u16::from(c - b'0');
-            digits += 1;
-            if val > 255 || digits > 3 {
-                return None;
-            }
-        }
-    }
-    if idx != 3 || digits == 0 {
-        return None;
-    }
-    octets[3] = val as u8;
-    Some(Ipv4Addr::from(octets))
-}
 
 impl Host<'_> {
     /// Host comparison: domain names case-insensitively, addresses by value.

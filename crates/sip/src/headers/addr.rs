@@ -27,6 +27,16 @@ pub struct NameAddr<'a> {
 impl<'a> NameAddr<'a> {
     /// Parses a name-addr or addr-spec followed by header parameters.
     pub fn parse(value: &'a str) -> Result<NameAddr<'a>, ValueError> {
+        Self::parse_visit(value, |_, _, _| Ok(()))
+    }
+
+    /// [`NameAddr::parse`] that shows each header parameter to `visit` as
+    /// it is read (see [`Params::parse_visit`]).
+    #[inline]
+    pub(crate) fn parse_visit(
+        value: &'a str,
+        visit: impl FnMut(&'a str, Option<&'a str>, usize) -> Result<(), ValueError>,
+    ) -> Result<NameAddr<'a>, ValueError> {
         let lead = value.len() - crate::text::trim_lws_start(value).len();
         let s = trim_lws(value);
         let b = s.as_bytes();
@@ -68,8 +78,8 @@ impl<'a> NameAddr<'a> {
                 ));
             }
             let uri = Uri::parse(uri_text).map_err(|e| e.shift(lead))?;
-            let params =
-                Params::parse(&s[end..], ParamKind::Header).map_err(|e| e.shift(lead + end))?;
+            let params = Params::parse_visit(&s[end..], ParamKind::Header, visit)
+                .map_err(|e| e.shift(lead + end))?;
             return Ok(NameAddr {
                 display: None,
                 uri,
@@ -87,8 +97,8 @@ impl<'a> NameAddr<'a> {
         }
         let uri = Uri::parse(inner).map_err(|e| e.shift(lead + inner_start))?;
         let rest = trim_lws(&s[close + 1..]);
-        let params =
-            Params::parse(rest, ParamKind::Header).map_err(|e| e.shift(lead + close + 1))?;
+        let params = Params::parse_visit(rest, ParamKind::Header, visit)
+            .map_err(|e| e.shift(lead + close + 1))?;
         Ok(NameAddr {
             display,
             uri,
@@ -256,14 +266,23 @@ impl<'a> TypedHeader<'a> for Contact<'a> {
         if trim_lws(value) == "*" {
             return Ok(Contact::Wildcard);
         }
-        let a = NameAddr::parse(value)?;
-        if let Some(Some(e)) = a.params.get("expires") {
-            crate::text::parse_decimal(e, u64::from(u32::MAX))
-                .ok_or(ValueError::new("invalid Contact expires", 0))?;
-        }
-        if let Some(Some(q)) = a.params.get("q") {
-            parse_qvalue(q).ok_or(ValueError::new("invalid Contact q-value", 0))?;
-        }
+        // Readers take the first `expires` and `q`, so only those are checked.
+        let (mut seen_expires, mut seen_q) = (false, false);
+        let a = NameAddr::parse_visit(value, |name, v, off| {
+            if name.len() == 7 && !seen_expires && name.eq_ignore_ascii_case("expires") {
+                seen_expires = true;
+                if let Some(e) = v {
+                    crate::text::parse_decimal(e, u64::from(u32::MAX))
+                        .ok_or(ValueError::new("invalid Contact expires", off))?;
+                }
+            } else if name.len() == 1 && !seen_q && name.eq_ignore_ascii_case("q") {
+                seen_q = true;
+                if let Some(q) = v {
+                    parse_qvalue(q).ok_or(ValueError::new("invalid Contact q-value", off))?;
+                }
+            }
+            Ok(())
+        })?;
         Ok(Contact::Address(a))
     }
 }

@@ -6,7 +6,7 @@ use super::TypedHeader;
 use crate::error::ValueError;
 use crate::name::HeaderName;
 use crate::params::unquote_value;
-use crate::text::{is_token_char, trim_lws, CommaList};
+use crate::text::{is_lws, is_token_char, quoted_len, trim_lws, CommaList};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -49,6 +49,66 @@ impl fmt::Debug for AuthParams<'_> {
     }
 }
 
+/// Checks `name=value` items separated by commas in one pass: names are
+/// tokens, values are not empty, quoted strings are closed. Items without
+/// `=` (as some schemes write a bare token) and empty items are allowed,
+/// as [`AuthParams::iter`] skips them. Returns the reason and the offset.
+fn check_auth_params(raw: &str) -> Result<(), (&'static str, usize)> {
+    let b = raw.as_bytes();
+    let n = b.len();
+    let mut i = 0;
+    loop {
+        while i < n && (b[i] == b',' || is_lws(b[i])) {
+            i += 1;
+        }
+        if i == n {
+            return Ok(());
+        }
+        let item = i;
+        while i < n && is_token_char(b[i]) {
+            i += 1;
+        }
+        let name_end = i;
+        while i < n && is_lws(b[i]) {
+            i += 1;
+        }
+        let has_eq = i < n && b[i] == b'=';
+        if has_eq {
+            if name_end == item {
+                return Err(("invalid auth-param name", item));
+            }
+            i += 1;
+            while i < n && is_lws(b[i]) {
+                i += 1;
+            }
+            if i == n || b[i] == b',' {
+                return Err(("empty auth-param value", i));
+            }
+        }
+        // The rest of the item, up to a comma outside quotes and <...>.
+        let rest = i;
+        loop {
+            if i == n || b[i] == b',' {
+                break;
+            }
+            match b[i] {
+                b'"' => {
+                    i += quoted_len(&raw[i..]).ok_or(("unterminated quoted string", i))?;
+                }
+                b'<' => match crate::text::find_in(&b[i..], b'>') {
+                    Some(r) => i += r + 1,
+                    None => i = n,
+                },
+                _ => i += 1,
+            }
+        }
+        // An `=` after anything but a token name makes the name invalid.
+        if !has_eq && crate::text::find_in(&b[rest..i], b'=').is_some() {
+            return Err(("invalid auth-param name", item));
+        }
+    }
+}
+
 fn parse_auth(value: &str) -> Result<(&str, AuthParams<'_>), ValueError> {
     let lead = value.len() - crate::text::trim_lws_start(value).len();
     let s = trim_lws(value);
@@ -64,22 +124,8 @@ fn parse_auth(value: &str) -> Result<(&str, AuthParams<'_>), ValueError> {
             lead + end,
         ));
     }
-    for item in CommaList::new(raw) {
-        let item = item.map_err(|_| ValueError::new("unterminated quoted string", lead + end))?;
-        if item.is_empty() {
-            continue;
-        }
-        if let Some(eq) = crate::text::find_byte(item, b'=') {
-            let n = trim_lws(&item[..eq]);
-            let v = trim_lws(&item[eq + 1..]);
-            if n.is_empty() || !n.bytes().all(is_token_char) {
-                return Err(ValueError::new("invalid auth-param name", lead + end));
-            }
-            if v.is_empty() {
-                return Err(ValueError::new("empty auth-param value", lead + end));
-            }
-        }
-    }
+    let raw_at = lead + (raw.as_ptr() as usize - s.as_ptr() as usize);
+    check_auth_params(raw).map_err(|(why, at)| ValueError::new(why, raw_at + at))?;
     Ok((scheme, AuthParams { raw }))
 }
 
@@ -150,6 +196,30 @@ mod tests {
         let c = Authorization::parse("Digest username=\"bob\", response=\"deadbeef\"").unwrap();
         let dbg = format!("{:?}", c.params);
         assert!(!dbg.contains("deadbeef"));
+    }
+
+    /// The item-by-item reading the one-pass check replaced: split at
+    /// commas outside quotes and brackets, then look at the first `=`.
+    fn check_by_items(raw: &str) -> bool {
+        CommaList::new(raw).all(|item| {
+            let Ok(item) = item else { return false };
+            match crate::text::find_byte(item, b'=') {
+                None => true,
+                Some(eq) => {
+                    let n = trim_lws(&item[..eq]);
+                    !n.is_empty()
+                        && n.bytes().all(is_token_char)
+                        && !trim_lws(&item[eq + 1..]).is_empty()
+                }
+            }
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_pass_check_agrees_with_item_reading(raw in "[a-c=,\" <>\\\\]{0,24}") {
+            proptest::prop_assert_eq!(check_auth_params(&raw).is_ok(), check_by_items(&raw), "{:?}", raw);
+        }
     }
 
     #[test]

@@ -84,8 +84,8 @@ impl<'a> TypedHeader<'a> for Via<'a> {
             s = trim_lws_start(&r[end..]);
         }
         let raw = crate::text::trim_lws(s);
-        let params = Params::parse(raw, ParamKind::Header).map_err(|e| e.shift(at(s)))?;
-        for (name, value) in params.iter() {
+        let base = at(s);
+        let params = Params::parse_visit(raw, ParamKind::Header, |name, value, off| {
             // Dispatch on length first: most parameters are branch and rport.
             let is = |n: &str| name.eq_ignore_ascii_case(n);
             let (needs_value, max) = match name.len() {
@@ -94,16 +94,18 @@ impl<'a> TypedHeader<'a> for Via<'a> {
                 3 if is("ttl") => (true, Some(255)),
                 8 if is("received") => (true, None),
                 5 if is("maddr") => (true, None),
-                _ => continue,
+                _ => return Ok(()),
             };
             if needs_value && value.is_none() {
-                return Err(ValueError::new("Via parameter needs a value", at(s)));
+                return Err(ValueError::new("Via parameter needs a value", off));
             }
             if let (Some(max), Some(v)) = (max, value) {
                 crate::text::parse_decimal(v, max)
-                    .ok_or(ValueError::new("invalid rport or ttl", at(s)))?;
+                    .ok_or(ValueError::new("invalid rport or ttl", off))?;
             }
-        }
+            Ok(())
+        })
+        .map_err(|e| e.shift(base))?;
         Ok(Via {
             protocol,
             version,
