@@ -55,21 +55,23 @@ macro_rules! header_names {
                 if name.is_empty() {
                     return HeaderName::Other;
                 }
-                if let Some(n) = common_name(name) {
-                    return n;
+                let (known, candidate) = match NAME_SLOTS[name_hash(name)] {
+                    0 => return HeaderName::Other,
+                    i => NAMES[usize::from(i) - 1],
+                };
+                if eq_name(known, name) {
+                    candidate
+                } else {
+                    HeaderName::Other
                 }
-                let table = lookup_table();
-                for &candidate in &table[bucket(name)] {
-                    if eq_name(candidate.as_str(), name) {
-                        return candidate;
-                    }
-                }
-                HeaderName::Other
             }
 
             /// Every known header name.
             pub const ALL: &'static [HeaderName] = &[ $( HeaderName::$variant, )* ];
         }
+
+        /// Full spellings with their names, for the lookup table.
+        const NAMES: &[(&str, HeaderName)] = &[ $( ($full, HeaderName::$variant), )* ];
     };
 }
 
@@ -212,55 +214,31 @@ header_names! {
     WwwAuthenticate => "WWW-Authenticate", None, false;
 }
 
-/// The headers nearly every message carries, matched without a table
-/// lookup: on length and first letter, then one comparison.
-#[inline]
-fn common_name(name: &[u8]) -> Option<HeaderName> {
-    let first = name[0] | 0x20;
-    let candidate = match (name.len(), first) {
-        (3, b'v') => HeaderName::Via,
-        (4, b'f') => HeaderName::From,
-        (2, b't') => HeaderName::To,
-        (7, b'c') => {
-            if name[1] | 0x20 == b'a' {
-                HeaderName::CallId
-            } else {
-                HeaderName::Contact
-            }
-        }
-        (4, b'c') => HeaderName::CSeq,
-        (12, b'm') => HeaderName::MaxForwards,
-        (12, b'c') => HeaderName::ContentType,
-        (14, b'c') => HeaderName::ContentLength,
-        (10, b'u') => HeaderName::UserAgent,
-        (5, b'a') => HeaderName::Allow,
-        (9, b's') => HeaderName::Supported,
-        (12, b'r') => HeaderName::RecordRoute,
-        (5, b'r') => HeaderName::Route,
-        (7, b'e') => HeaderName::Expires,
-        (6, b's') => HeaderName::Server,
-        (6, b'a') => HeaderName::Accept,
-        (13, b'a') => HeaderName::Authorization,
-        (16, b'w') => HeaderName::WwwAuthenticate,
-        (18, b'p') => HeaderName::ProxyAuthenticate,
-        (19, b'p') => {
-            if name[1] | 0x20 == b'r' {
-                HeaderName::ProxyAuthorization
-            } else {
-                HeaderName::PAssertedIdentity
-            }
-        }
-        (15, b's') => HeaderName::SessionExpires,
-        (6, b'm') => HeaderName::MinSe,
-        (7, b'r') => HeaderName::Require,
-        (7, b'p') => HeaderName::Privacy,
-        (4, b'r') => HeaderName::RSeq,
-        (11, b'm') => HeaderName::MinExpires,
-        (12, b'a') => HeaderName::AllowEvents,
-        _ => return None,
-    };
-    eq_name(candidate.as_str(), name).then_some(candidate)
+/// A hash of a name's length and its first, middle and last letters
+/// (case-folded) that gives every known name its own slot; a new name that
+/// collides stops the build (see [`NAME_SLOTS`]). Names of one letter are
+/// compact forms and never come here.
+#[inline(always)]
+const fn name_hash(name: &[u8]) -> usize {
+    let n = name.len();
+    let first = (name[0] | 0x20) as usize;
+    let mid = (name[n / 2] | 0x20) as usize;
+    let last = (name[n - 1] | 0x20) as usize;
+    (n * 4 + first * 19 + mid * 23 + last * 5) % 256
 }
+
+/// Slot → 1 + index into [`NAMES`], or 0 for no known name.
+static NAME_SLOTS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < NAMES.len() {
+        let h = name_hash(NAMES[i].0.as_bytes());
+        assert!(t[h] == 0, "two known header names share a hash slot");
+        t[h] = (i + 1) as u8;
+        i += 1;
+    }
+    t
+};
 
 /// Case-insensitive comparison of a header name with a known name (letters
 /// and `-`), eight bytes at a time. Bit 5 is set on both sides only where
@@ -270,22 +248,31 @@ fn common_name(name: &[u8]) -> Option<HeaderName> {
 fn eq_name(known: &str, name: &[u8]) -> bool {
     const BIT6: u64 = 0x4040_4040_4040_4040;
     let k = known.as_bytes();
-    if k.len() != name.len() {
+    let n = k.len();
+    if n != name.len() {
         return false;
     }
-    let mut i = 0;
-    while i + 8 <= k.len() {
-        let kw = word(k, i);
+    let same = |kw: u64, nw: u64| {
         let fold = (kw & BIT6) >> 1;
-        if kw | fold != word(name, i) | fold {
-            return false;
+        kw | fold == nw | fold
+    };
+    if n >= 8 {
+        // Whole words, the last one overlapping its predecessor.
+        let mut i = 0;
+        while i + 8 < n {
+            if !same(word(k, i), word(name, i)) {
+                return false;
+            }
+            i += 8;
         }
-        i += 8;
+        return same(word(k, n - 8), word(name, n - 8));
     }
-    k[i..].iter().zip(&name[i..]).all(|(&a, &b)| {
-        let fold = (a & 0x40) >> 1;
-        a | fold == b | fold
-    })
+    if n >= 4 {
+        return same(half(k, 0), half(name, 0)) && same(half(k, n - 4), half(name, n - 4));
+    }
+    k.iter()
+        .zip(name)
+        .all(|(&a, &b)| same(u64::from(a), u64::from(b)))
 }
 
 #[inline(always)]
@@ -295,25 +282,11 @@ fn word(b: &[u8], i: usize) -> u64 {
     u64::from_le_bytes(a)
 }
 
-const BUCKETS: usize = 128;
-
-/// Hash of a name's length and first and last letters (case-folded), so a
-/// lookup compares against one or two candidates instead of every name.
-fn bucket(name: &[u8]) -> usize {
-    let first = usize::from(name[0] | 0x20);
-    let last = usize::from(name[name.len() - 1] | 0x20);
-    (name.len() * 7 + first * 3 + last * 5) % BUCKETS
-}
-
-fn lookup_table() -> &'static [Vec<HeaderName>] {
-    static TABLE: std::sync::OnceLock<Vec<Vec<HeaderName>>> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut t = vec![Vec::new(); BUCKETS];
-        for &n in HeaderName::ALL {
-            t[bucket(n.as_str().as_bytes())].push(n);
-        }
-        t
-    })
+#[inline(always)]
+fn half(b: &[u8], i: usize) -> u64 {
+    let mut a = [0u8; 4];
+    a.copy_from_slice(&b[i..i + 4]);
+    u64::from(u32::from_le_bytes(a))
 }
 
 impl std::fmt::Display for HeaderName {
