@@ -79,9 +79,7 @@ impl<'a> Params<'a> {
                 }
             }
             let name_start = pos;
-            while pos < bytes.len() && name_class[bytes[pos] as usize] {
-                pos += 1;
-            }
+            pos = crate::text::class_run(name_class, bytes, pos);
             if pos == name_start {
                 return Err(ValueError::new("empty parameter name", start));
             }
@@ -105,9 +103,7 @@ impl<'a> Params<'a> {
                         .ok_or(ValueError::new("unterminated quoted string", pos))?;
                     pos += len;
                 } else {
-                    while pos < bytes.len() && value_class[bytes[pos] as usize] {
-                        pos += 1;
-                    }
+                    pos = crate::text::class_run(value_class, bytes, pos);
                 }
                 if pos == vstart && kind == ParamKind::Header {
                     return Err(ValueError::new("empty parameter value", vstart));

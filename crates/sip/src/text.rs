@@ -23,6 +23,35 @@ pub(crate) static TOKEN: [bool; 256] = class_table(b"-.!%*_+`'~", true);
 static WORD: [bool; 256] = class_table(b"-.!%*_+`'~()<>:\\\"/[]?{}", true);
 static LWS: [bool; 256] = class_table(b" \t\r\n", false);
 
+/// The end of the run of `class` bytes starting at `from`: the first index
+/// at or after `from` whose byte is not in the class, or `b.len()`. Eight
+/// table lookups are combined before one branch, as the runs in SIP text
+/// (user parts, host names, parameter values, tokens) are often longer
+/// than a word.
+#[inline]
+pub(crate) fn class_run(class: &[bool; 256], b: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while i + 8 <= b.len() {
+        let w = &b[i..i + 8];
+        let all = class[w[0] as usize]
+            & class[w[1] as usize]
+            & class[w[2] as usize]
+            & class[w[3] as usize]
+            & class[w[4] as usize]
+            & class[w[5] as usize]
+            & class[w[6] as usize]
+            & class[w[7] as usize];
+        if !all {
+            break;
+        }
+        i += 8;
+    }
+    while i < b.len() && class[b[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
 /// `token` characters (RFC 3261 §25.1).
 #[inline]
 pub(crate) fn is_token_char(b: u8) -> bool {
@@ -260,9 +289,7 @@ pub(crate) fn check_token_list(s: &str) -> Result<usize, usize> {
     let mut n = 0;
     loop {
         let start = i;
-        while i < b.len() && is_token_char(b[i]) {
-            i += 1;
-        }
+        i = class_run(&TOKEN, b, i);
         if i == start {
             return Err(i);
         }

@@ -71,23 +71,15 @@ static USER: [bool; 256] = crate::text::class_table(b"-_.!~*'()&=+$,;?/", true);
 static PASSWORD: [bool; 256] = crate::text::class_table(b"-_.!~*'()&=+$,", true);
 static URI_HEADER: [bool; 256] = crate::text::class_table(b"-_.!~*'()[]/?:+$=&", true);
 
-fn is_user_char(b: u8) -> bool {
-    USER[b as usize]
-}
-
-fn is_password_char(b: u8) -> bool {
-    PASSWORD[b as usize]
-}
-
-fn is_header_char(b: u8) -> bool {
-    URI_HEADER[b as usize]
-}
-
 /// Checks that `s` consists of `ok` characters and valid `%HH` escapes.
-fn check_escaped(s: &str, ok: impl Fn(u8) -> bool, what: &'static str) -> Result<(), ValueError> {
+fn check_escaped(s: &str, ok: &[bool; 256], what: &'static str) -> Result<(), ValueError> {
     let b = s.as_bytes();
     let mut i = 0;
-    while i < b.len() {
+    loop {
+        i = crate::text::class_run(ok, b, i);
+        if i == b.len() {
+            return Ok(());
+        }
         if b[i] == b'%' {
             let h = b
                 .get(i + 1..i + 3)
@@ -96,13 +88,10 @@ fn check_escaped(s: &str, ok: impl Fn(u8) -> bool, what: &'static str) -> Result
                 return Err(ValueError::new("invalid %-escape", i));
             }
             i += 3;
-        } else if ok(b[i]) {
-            i += 1;
         } else {
             return Err(ValueError::new(what, i));
         }
     }
-    Ok(())
 }
 
 fn hex_val(b: u8) -> u8 {
@@ -248,9 +237,9 @@ impl<'a> SipUri<'a> {
                 if user.is_empty() {
                     return Err(ValueError::new("empty user part", 0));
                 }
-                check_escaped(user, is_user_char, "invalid character in user part")?;
+                check_escaped(user, &USER, "invalid character in user part")?;
                 if let Some(p) = password {
-                    check_escaped(p, is_password_char, "invalid character in password")
+                    check_escaped(p, &PASSWORD, "invalid character in password")
                         .map_err(|e| e.shift(user.len() + 1))?;
                 }
                 (Some(user), password, &s[at + 1..], at + 1)
@@ -278,7 +267,7 @@ impl<'a> SipUri<'a> {
         };
         let params = Params::parse(params_raw, ParamKind::Uri).map_err(|e| e.shift(pos))?;
         if let Some(h) = headers {
-            check_escaped(h, is_header_char, "invalid character in URI headers")
+            check_escaped(h, &URI_HEADER, "invalid character in URI headers")
                 .map_err(|e| e.shift(pos + params_raw.len() + 1))?;
         }
         Ok(SipUri {
@@ -426,11 +415,9 @@ pub(crate) fn parse_host(s: &str) -> Result<(Host<'_>, usize), ValueError> {
         }
         end += 1;
     }
-    let mut name = false;
-    while end < b.len() && HOST_CLASS[b[end] as usize] != 0 {
-        name = true;
-        end += 1;
-    }
+    let name_end = crate::text::class_run(&HOST_NAME, b, end);
+    let name = name_end > end;
+    end = name_end;
     let h = &s[..end];
     if h.is_empty() {
         return Err(ValueError::new("missing host", 0));
@@ -460,6 +447,9 @@ fn has_empty_label(h: &[u8]) -> bool {
     }
     false
 }
+
+/// Host name characters: letters, digits, `.`, `-`, `_`.
+static HOST_NAME: [bool; 256] = crate::text::class_table(b".-_", true);
 
 /// Host name characters: 1 for digits and `.`, 2 for letters, `-`, `_`.
 static HOST_CLASS: [u8; 256] = {
