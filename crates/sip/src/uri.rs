@@ -451,24 +451,6 @@ fn has_empty_label(h: &[u8]) -> bool {
 /// Host name characters: letters, digits, `.`, `-`, `_`.
 static HOST_NAME: [bool; 256] = crate::text::class_table(b".-_", true);
 
-/// Host name characters: 1 for digits and `.`, 2 for letters, `-`, `_`.
-static HOST_CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        let c = i as u8;
-        t[i] = if c.is_ascii_digit() || c == b'.' {
-            1
-        } else if c.is_ascii_alphabetic() || c == b'-' || c == b'_' {
-            2
-        } else {
-            0
-        };
-        i += 1;
-    }
-    t
-};
-
 impl Host<'_> {
     /// Host comparison: domain names case-insensitively, addresses by value.
     pub fn equivalent(&self, o: &Host<'_>) -> bool {
