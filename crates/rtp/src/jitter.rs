@@ -111,16 +111,18 @@ pub enum Playout<'a> {
     Empty,
 }
 
+/// 16 octets: four consecutive sequence numbers share a cache line.
 struct Slot {
     filled: bool,
-    seq: u16,
-    ts: u32,
-    pt: u8,
     marker: bool,
+    pt: u8,
+    seq: u16,
+    /// Payload length (payloads over 65,535 octets are discarded).
+    len: u16,
+    ts: u32,
     ssrc: u32,
-    len: usize,
-    /// Index of the payload buffer while filled.
-    buf: usize,
+    /// Index of the payload buffer while filled (at most 1,024 slots).
+    buf: u16,
 }
 
 /// The adaptive jitter buffer; see the module documentation.
@@ -228,7 +230,7 @@ impl JitterBuffer {
     fn release(&mut self, i: usize) {
         let s = &mut self.slots[i];
         s.filled = false;
-        self.free.push(s.buf);
+        self.free.push(usize::from(s.buf));
         self.filled -= 1;
     }
 
@@ -277,7 +279,7 @@ impl JitterBuffer {
         marker: bool,
         payload: &[u8],
     ) {
-        if payload.len() > self.cfg.max_payload {
+        if payload.len() > self.cfg.max_payload || payload.len() > usize::from(u16::MAX) {
             self.stats.discarded += 1;
             return;
         }
@@ -328,11 +330,12 @@ impl JitterBuffer {
         }
         if !self.slots[i].filled {
             self.filled += 1;
+            // Never more buffers than slots (1,024 at most): fits a u16.
             self.slots[i].buf = match self.free.pop() {
-                Some(b) => b,
+                Some(b) => b as u16,
                 None => {
                     self.payloads.push(Vec::new());
-                    self.payloads.len() - 1
+                    (self.payloads.len() - 1) as u16
                 }
             };
         }
@@ -343,8 +346,8 @@ impl JitterBuffer {
         slot.pt = payload_type;
         slot.marker = marker;
         slot.ssrc = ssrc;
-        slot.len = payload.len();
-        let data = &mut self.payloads[slot.buf];
+        slot.len = payload.len() as u16;
+        let data = &mut self.payloads[usize::from(slot.buf)];
         data.clear();
         data.extend_from_slice(payload);
         self.buffered = self.buffered.max(usize::from(off));
@@ -396,7 +399,7 @@ impl JitterBuffer {
             self.release(i);
             let s = &self.slots[i];
             return Playout::Frame(Frame {
-                payload: &self.payloads[s.buf][..s.len],
+                payload: &self.payloads[usize::from(s.buf)][..usize::from(s.len)],
                 payload_type: s.pt,
                 timestamp: s.ts,
                 sequence_number: s.seq,

@@ -159,49 +159,81 @@ pub fn ntp_from_unix(since_epoch: Duration) -> u64 {
     (secs << 32) | frac
 }
 
-/// One call's media; see the module documentation.
-pub struct MediaSession {
-    cfg: SessionConfig,
-    rng: Box<dyn RngCore + Send>,
+/// The counters a packet updates (the rest of [`SessionStats`] is filled
+/// in by [`MediaSession::stats`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct Counters {
+    packets_sent: u64,
+    octets_sent: u64,
+    packets_received: u64,
+    rtcp_sent: u64,
+    rtcp_received: u64,
+    packets_dropped: u64,
+    rtt: Option<Duration>,
+}
+
+/// The session's per-packet state and the configuration a packet reads,
+/// kept together so that a packet touches a few adjacent cache lines of
+/// the session (with a thousand sessions, each one's state is cold when
+/// its next packet comes).
+struct Hot {
     ssrc: u32,
     seq: u16,
     timestamp: u32,
     marker_next: bool,
+    keys_pending: bool,
+    closed: bool,
+    sent_since_report: bool,
+    direction: Direction,
+    send_payload_type: u8,
+    /// The last payload type received and its clock rate (a stream keeps
+    /// one payload type, so the format list is rarely searched).
+    last_format: Option<PayloadFormat>,
+    telephone_event: Option<PayloadFormat>,
+    latching: Latching,
+    max_packet: usize,
+    remote: SocketAddr,
+    epoch: Instant,
+    next_rtcp: Instant,
+    counters: Counters,
+    source: Option<Source>,
+    /// Read by every timer check.
+    dtmf_rx: Option<DtmfReceiver>,
+}
+
+/// One call's media; see the module documentation.
+pub struct MediaSession {
+    hot: Hot,
     tx_srtp: Option<SrtpContext>,
     rx_srtp: Option<SrtpContext>,
+    jitter: JitterBuffer,
+    dtmf_tx: Option<DtmfSender>,
+    outgoing: VecDeque<Pending>,
+    pool: Vec<Vec<u8>>,
+    events: VecDeque<SessionEvent>,
+    // Cold: read at set-up, per RTCP report or on rare events. The
+    // configuration is boxed: its per-packet fields are copied into `hot`.
+    cfg: Box<SessionConfig>,
+    rng: Box<dyn RngCore + Send>,
     /// RTCP-only contexts (DTLS-SRTP without rtcp-mux); boxed, as most
     /// sessions have none and the session's per-packet fields stay dense.
     tx_srtcp: Option<Box<SrtpContext>>,
     rx_srtcp: Option<Box<SrtpContext>>,
-    keys_pending: bool,
-    remote: SocketAddr,
     remote_rtcp: SocketAddr,
     latch_candidate: Option<(SocketAddr, u32)>,
-    jitter: JitterBuffer,
-    dtmf_tx: Option<DtmfSender>,
     dtmf_event_ts: Option<u32>,
-    dtmf_rx: Option<DtmfReceiver>,
-    source: Option<Source>,
-    epoch: Instant,
     ntp_epoch: u64,
     last_sr: Option<(u32, Instant)>,
-    sent_since_report: bool,
-    next_rtcp: Instant,
-    outgoing: VecDeque<Pending>,
-    pool: Vec<Vec<u8>>,
-    events: VecDeque<SessionEvent>,
-    stats: SessionStats,
-    closed: bool,
 }
 
 impl std::fmt::Debug for MediaSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MediaSession")
-            .field("ssrc", &format_args!("{:08x}", self.ssrc))
-            .field("remote", &self.remote)
-            .field("direction", &self.cfg.direction)
+            .field("ssrc", &format_args!("{:08x}", self.hot.ssrc))
+            .field("remote", &self.hot.remote)
+            .field("direction", &self.hot.direction)
             .field("srtp", &self.tx_srtp.as_ref().map(|c| c.profile()))
-            .field("stats", &self.stats)
+            .field("stats", &self.stats())
             .finish_non_exhaustive()
     }
 }
@@ -254,49 +286,63 @@ impl MediaSession {
         let remote = cfg.remote_addr;
         let remote_rtcp = cfg.remote_rtcp_addr.unwrap_or(remote);
         let mut s = MediaSession {
-            jitter: JitterBuffer::new(cfg.jitter_config()),
-            rng,
-            ssrc,
-            seq,
-            timestamp,
-            marker_next: true,
+            hot: Hot {
+                ssrc,
+                seq,
+                timestamp,
+                marker_next: true,
+                keys_pending,
+                closed: false,
+                sent_since_report: false,
+                direction: cfg.direction,
+                send_payload_type: cfg.send_payload_type,
+                last_format: None,
+                telephone_event: cfg.telephone_event,
+                latching: cfg.latching,
+                max_packet: cfg.max_packet,
+                remote,
+                epoch: now,
+                next_rtcp: now,
+                counters: Counters::default(),
+                source: None,
+                dtmf_rx,
+            },
             tx_srtp,
             rx_srtp,
-            tx_srtcp: None,
-            rx_srtcp: None,
-            keys_pending,
-            remote,
-            remote_rtcp,
-            latch_candidate: None,
+            jitter: JitterBuffer::new(cfg.jitter_config()),
             dtmf_tx,
-            dtmf_event_ts: None,
-            dtmf_rx,
-            source: None,
-            epoch: now,
-            ntp_epoch: ntp_now,
-            last_sr: None,
-            sent_since_report: false,
-            next_rtcp: now,
             outgoing: VecDeque::with_capacity(8),
             pool: Vec::with_capacity(8),
             events: VecDeque::with_capacity(8),
-            stats: SessionStats::default(),
-            closed: false,
-            cfg,
+            cfg: Box::new(cfg),
+            rng,
+            tx_srtcp: None,
+            rx_srtcp: None,
+            remote_rtcp,
+            latch_candidate: None,
+            dtmf_event_ts: None,
+            ntp_epoch: ntp_now,
+            last_sr: None,
         };
         // RFC 3550 §6.3.6: the first report after half the minimum interval.
-        s.next_rtcp = now + s.rtcp_delay() / 2;
+        s.hot.next_rtcp = now + s.rtcp_delay() / 2;
         Ok(s)
     }
 
     /// Our SSRC.
     pub fn ssrc(&self) -> u32 {
-        self.ssrc
+        self.hot.ssrc
     }
 
     /// Where RTP is sent now (follows latching).
     pub fn remote_addr(&self) -> SocketAddr {
-        self.remote
+        self.hot.remote
+    }
+
+    /// The peer's SSRC: the source of the last RTP packet accepted
+    /// (authenticated, with SRTP).
+    pub fn remote_ssrc(&self) -> Option<u32> {
+        self.hot.source.as_ref().map(|s| s.ssrc)
     }
 
     /// The configuration.
@@ -306,8 +352,18 @@ impl MediaSession {
 
     /// Current counters.
     pub fn stats(&self) -> SessionStats {
-        let mut s = self.stats;
-        if let Some(src) = &self.source {
+        let c = self.hot.counters;
+        let mut s = SessionStats {
+            packets_sent: c.packets_sent,
+            octets_sent: c.octets_sent,
+            packets_received: c.packets_received,
+            rtcp_sent: c.rtcp_sent,
+            rtcp_received: c.rtcp_received,
+            packets_dropped: c.packets_dropped,
+            rtt: c.rtt,
+            ..SessionStats::default()
+        };
+        if let Some(src) = &self.hot.source {
             s.packets_lost = src.stats.lost();
             s.jitter = src.stats.jitter();
         }
@@ -336,7 +392,7 @@ impl MediaSession {
         let (t, r) = contexts(keys)?;
         self.tx_srtp = Some(t);
         self.rx_srtp = Some(r);
-        self.keys_pending = false;
+        self.hot.keys_pending = false;
         Ok(())
     }
 
@@ -347,15 +403,16 @@ impl MediaSession {
     pub fn clear_srtp_keys(&mut self) {
         self.tx_srtp = None;
         self.rx_srtp = None;
-        self.keys_pending = true;
+        self.hot.keys_pending = true;
     }
 
     /// Changes the media direction (hold/resume by re-INVITE).
     pub fn set_direction(&mut self, d: Direction) {
-        if !self.cfg.direction.sends() && d.sends() {
-            self.marker_next = true;
+        if !self.hot.direction.sends() && d.sends() {
+            self.hot.marker_next = true;
         }
         self.cfg.direction = d;
+        self.hot.direction = d;
     }
 
     fn rtcp_delay(&mut self) -> Duration {
@@ -367,13 +424,13 @@ impl MediaSession {
 
     fn ntp_at(&self, now: Instant) -> u64 {
         self.ntp_epoch.wrapping_add(
-            ntp_from_unix(now.saturating_duration_since(self.epoch)) - (NTP_UNIX_OFFSET << 32),
+            ntp_from_unix(now.saturating_duration_since(self.hot.epoch)) - (NTP_UNIX_OFFSET << 32),
         )
     }
 
     /// A pooled buffer of `max_packet + 64` octets (zeroed only when new).
     fn take_buf(&mut self) -> Vec<u8> {
-        let size = self.cfg.max_packet + 64;
+        let size = self.hot.max_packet + 64;
         match self.pool.pop() {
             Some(b) if b.len() == size => b,
             _ => vec![0u8; size],
@@ -393,18 +450,18 @@ impl MediaSession {
     /// `timestamp_step` (the frame's duration in clock units). While a DTMF
     /// event is being sent, the event packet goes out instead of the audio.
     pub fn send_frame(&mut self, payload: &[u8], timestamp_step: u32) -> Result<(), SessionError> {
-        if self.closed {
+        if self.hot.closed {
             return Err(SessionError::Closed);
         }
-        if !self.cfg.direction.sends() {
-            return Err(SessionError::NotSending(self.cfg.direction));
+        if !self.hot.direction.sends() {
+            return Err(SessionError::NotSending(self.hot.direction));
         }
-        if self.keys_pending {
+        if self.hot.keys_pending {
             return Err(SessionError::KeysPending);
         }
-        let ts = self.timestamp;
-        self.timestamp = self.timestamp.wrapping_add(timestamp_step);
-        if let (Some(tx), Some(te)) = (self.dtmf_tx.as_mut(), self.cfg.telephone_event) {
+        let ts = self.hot.timestamp;
+        self.hot.timestamp = self.hot.timestamp.wrapping_add(timestamp_step);
+        if let (Some(tx), Some(te)) = (self.dtmf_tx.as_mut(), self.hot.telephone_event) {
             if let Some(p) = tx.poll() {
                 if p.start {
                     self.dtmf_event_ts = Some(ts);
@@ -412,20 +469,20 @@ impl MediaSession {
                 let ets = self.dtmf_event_ts.unwrap_or(ts);
                 if p.last {
                     self.dtmf_event_ts = None;
-                    self.marker_next = true;
+                    self.hot.marker_next = true;
                 }
                 return self.send_rtp(te.payload_type, p.start, ets, &p.payload.to_bytes());
             }
         }
-        let marker = std::mem::take(&mut self.marker_next);
-        self.send_rtp(self.cfg.send_payload_type, marker, ts, payload)
+        let marker = std::mem::take(&mut self.hot.marker_next);
+        self.send_rtp(self.hot.send_payload_type, marker, ts, payload)
     }
 
     /// Skips `samples` of media time without sending (silence suppression);
     /// the next frame carries the marker bit as a talkspurt start.
     pub fn skip(&mut self, samples: u32) {
-        self.timestamp = self.timestamp.wrapping_add(samples);
-        self.marker_next = true;
+        self.hot.timestamp = self.hot.timestamp.wrapping_add(samples);
+        self.hot.marker_next = true;
     }
 
     /// Queues a key press of `duration` as RFC 4733 events, sent in place
@@ -457,16 +514,16 @@ impl MediaSession {
         ts: u32,
         payload: &[u8],
     ) -> Result<(), SessionError> {
-        if payload.len() + 12 > self.cfg.max_packet {
+        if payload.len() + 12 > self.hot.max_packet {
             return Err(SessionError::PayloadTooLarge { len: payload.len() });
         }
         let mut buf = self.take_buf();
         let hdr = RtpHeader {
             marker,
             payload_type: pt,
-            sequence_number: self.seq,
+            sequence_number: self.hot.seq,
             timestamp: ts,
-            ssrc: self.ssrc,
+            ssrc: self.hot.ssrc,
             ..Default::default()
         };
         let n = hdr.write(&mut buf).map_err(SrtpError::from)?;
@@ -481,11 +538,11 @@ impl MediaSession {
                 }
             }
         }
-        self.seq = self.seq.wrapping_add(1);
-        self.stats.packets_sent += 1;
-        self.stats.octets_sent += payload.len() as u64;
-        self.sent_since_report = true;
-        let dest = self.remote;
+        self.hot.seq = self.hot.seq.wrapping_add(1);
+        self.hot.counters.packets_sent += 1;
+        self.hot.counters.octets_sent += payload.len() as u64;
+        self.hot.sent_since_report = true;
+        let dest = self.hot.remote;
         self.queue(dest, buf, len, false);
         Ok(())
     }
@@ -501,13 +558,13 @@ impl MediaSession {
         match classify(datagram) {
             PacketKind::Rtp => {
                 if !self.handle_rtp(now, src, datagram) {
-                    self.stats.packets_dropped += 1;
+                    self.hot.counters.packets_dropped += 1;
                 }
                 Handled::Media
             }
             PacketKind::Rtcp => {
                 if !self.handle_rtcp(now, datagram) {
-                    self.stats.packets_dropped += 1;
+                    self.hot.counters.packets_dropped += 1;
                 }
                 Handled::Media
             }
@@ -516,14 +573,14 @@ impl MediaSession {
     }
 
     fn latch(&mut self, src: SocketAddr, authenticated: bool) {
-        if !self.cfg.latching.enabled || src == self.remote {
+        if !self.hot.latching.enabled || src == self.hot.remote {
             self.latch_candidate = None;
             return;
         }
         let needed = if authenticated {
             1
         } else {
-            self.cfg.latching.plain_rtp_packets.max(1)
+            self.hot.latching.plain_rtp_packets.max(1)
         };
         let count = match self.latch_candidate {
             Some((a, n)) if a == src => n + 1,
@@ -531,7 +588,7 @@ impl MediaSession {
         };
         if count >= needed {
             self.latch_candidate = None;
-            self.remote = src;
+            self.hot.remote = src;
             if self.cfg.remote_rtcp_addr.is_none() {
                 self.remote_rtcp = src;
             }
@@ -543,7 +600,7 @@ impl MediaSession {
     }
 
     fn handle_rtp(&mut self, now: Instant, src: SocketAddr, datagram: &mut [u8]) -> bool {
-        if self.keys_pending || datagram.len() > self.cfg.max_packet + 64 {
+        if self.hot.keys_pending || datagram.len() > self.hot.max_packet + 64 {
             return false;
         }
         let len = match self.rx_srtp.as_mut() {
@@ -559,25 +616,25 @@ impl MediaSession {
         let secure = self.rx_srtp.is_some();
         let pt = p.payload_type();
         let is_event = self
-            .cfg
+            .hot
             .telephone_event
             .is_some_and(|t| t.payload_type == pt);
         let clock = if is_event {
-            self.cfg.telephone_event.map(|t| t.clock_rate)
+            self.hot.telephone_event.map(|t| t.clock_rate)
         } else {
-            self.cfg.clock_rate_of(pt)
+            self.clock_rate_of(pt)
         };
         let Some(clock_rate) = clock else {
             return false;
         };
         self.latch(src, secure);
-        if !self.cfg.direction.receives() {
+        if !self.hot.direction.receives() {
             return false;
         }
         let ssrc = p.ssrc();
-        if self.source.as_ref().map(|s| s.ssrc) != Some(ssrc) {
-            let old = self.source.as_ref().map(|s| s.ssrc);
-            self.source = Some(Source {
+        if self.hot.source.as_ref().map(|s| s.ssrc) != Some(ssrc) {
+            let old = self.hot.source.as_ref().map(|s| s.ssrc);
+            self.hot.source = Some(Source {
                 ssrc,
                 stats: ReceiveStats::new(p.sequence_number()),
                 clock_rate,
@@ -585,15 +642,17 @@ impl MediaSession {
             self.events
                 .push_back(SessionEvent::SourceChanged { old, new: ssrc });
         }
-        if let Some(s) = self.source.as_mut() {
+        if let Some(s) = self.hot.source.as_mut() {
             s.stats.update_seq(p.sequence_number());
-            let arrival =
-                crate::stats::clock_units(now.saturating_duration_since(self.epoch), s.clock_rate);
+            let arrival = crate::stats::clock_units(
+                now.saturating_duration_since(self.hot.epoch),
+                s.clock_rate,
+            );
             s.stats.update_jitter(p.timestamp(), arrival);
         }
-        self.stats.packets_received += 1;
+        self.hot.counters.packets_received += 1;
         if is_event {
-            if let Some(rx) = self.dtmf_rx.as_mut() {
+            if let Some(rx) = self.hot.dtmf_rx.as_mut() {
                 if let Ok(done) = rx.on_packet(now, p.timestamp(), p.payload()) {
                     for e in done.into_iter().flatten() {
                         self.events.push_back(SessionEvent::Dtmf(e));
@@ -614,6 +673,22 @@ impl MediaSession {
         true
     }
 
+    /// The clock rate of a received payload type.
+    #[inline]
+    fn clock_rate_of(&mut self, pt: u8) -> Option<u32> {
+        match self.hot.last_format {
+            Some(f) if f.payload_type == pt => Some(f.clock_rate),
+            _ => {
+                let clock_rate = self.cfg.clock_rate_of(pt)?;
+                self.hot.last_format = Some(PayloadFormat {
+                    payload_type: pt,
+                    clock_rate,
+                });
+                Some(clock_rate)
+            }
+        }
+    }
+
     /// The next frame for the decoder; call once per packet time.
     pub fn pull_frame(&mut self) -> Playout<'_> {
         self.jitter.pop()
@@ -621,14 +696,14 @@ impl MediaSession {
 
     /// Runs the timers (RTCP reports, DTMF end detection).
     pub fn handle_timeout(&mut self, now: Instant) {
-        if self.closed {
+        if self.hot.closed {
             return;
         }
-        if now >= self.next_rtcp {
+        if now >= self.hot.next_rtcp {
             self.send_rtcp(now, false);
-            self.next_rtcp = now + self.rtcp_delay();
+            self.hot.next_rtcp = now + self.rtcp_delay();
         }
-        if let Some(rx) = self.dtmf_rx.as_mut() {
+        if let Some(rx) = self.hot.dtmf_rx.as_mut() {
             if let Some(e) = rx.handle_timeout(now) {
                 self.events.push_back(SessionEvent::Dtmf(e));
             }
@@ -637,11 +712,11 @@ impl MediaSession {
 
     /// When [`handle_timeout`](Self::handle_timeout) should be called next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.closed {
+        if self.hot.closed {
             return None;
         }
-        let dtmf = self.dtmf_rx.as_ref().and_then(|r| r.poll_timeout());
-        Some(dtmf.map_or(self.next_rtcp, |d| d.min(self.next_rtcp)))
+        let dtmf = self.hot.dtmf_rx.as_ref().and_then(|r| r.poll_timeout());
+        Some(dtmf.map_or(self.hot.next_rtcp, |d| d.min(self.hot.next_rtcp)))
     }
 
     /// Copies the next datagram to send into `out`. Datagrams longer than
@@ -690,15 +765,15 @@ impl MediaSession {
 
     /// Ends the session: queues an RTCP BYE (RFC 3550 §6.6); nothing is sent after.
     pub fn close(&mut self, now: Instant) {
-        if !self.closed {
+        if !self.hot.closed {
             self.send_rtcp(now, true);
-            self.closed = true;
+            self.hot.closed = true;
         }
     }
 
     /// True after [`close`](Self::close).
     pub fn is_closed(&self) -> bool {
-        self.closed
+        self.hot.closed
     }
 }
 

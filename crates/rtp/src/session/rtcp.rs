@@ -35,7 +35,7 @@ impl MediaSession {
         if self.cfg.separate_rtcp_keys && !matches!(self.cfg.security, MediaSecurity::None) {
             self.rx_srtcp.is_none()
         } else {
-            self.keys_pending
+            self.hot.keys_pending
         }
     }
 
@@ -58,7 +58,7 @@ impl MediaSession {
         if RtcpCompound::validate(&datagram[..len]).is_err() {
             return false;
         }
-        self.stats.rtcp_received += 1;
+        self.hot.counters.rtcp_received += 1;
         let arrival_ntp = self.ntp_at(now);
         for p in RtcpCompound::new(&datagram[..len]).flatten() {
             let blocks = match p {
@@ -75,10 +75,14 @@ impl MediaSession {
                 }
                 _ => None,
             };
-            for b in blocks.into_iter().flatten().filter(|b| b.ssrc == self.ssrc) {
+            for b in blocks
+                .into_iter()
+                .flatten()
+                .filter(|b| b.ssrc == self.hot.ssrc)
+            {
                 let rtt = round_trip_time(arrival_ntp, &b);
                 if rtt.is_some() {
-                    self.stats.rtt = rtt;
+                    self.hot.counters.rtt = rtt;
                 }
                 self.events.push_back(SessionEvent::RemoteReport {
                     fraction_lost: b.fraction_lost,
@@ -99,7 +103,7 @@ impl MediaSession {
             ),
             None => (0, 0),
         };
-        let src = self.source.as_mut()?;
+        let src = self.hot.source.as_mut()?;
         Some(src.stats.report_block(src.ssrc, lsr, dlsr))
     }
 
@@ -115,22 +119,22 @@ impl MediaSession {
         };
         let info = SenderInfo {
             ntp_timestamp: self.ntp_at(now),
-            rtp_timestamp: self.timestamp,
-            packet_count: self.stats.packets_sent as u32,
-            octet_count: self.stats.octets_sent as u32,
+            rtp_timestamp: self.hot.timestamp,
+            packet_count: self.hot.counters.packets_sent as u32,
+            octet_count: self.hot.counters.octets_sent as u32,
         };
         let cname = std::mem::take(&mut self.cfg.cname);
         let limit = buf.len() - 64;
         let mut w = RtcpWriter::new(&mut buf[..limit]);
-        let r = if self.sent_since_report {
-            w.sender_report(self.ssrc, &info, blocks)
+        let r = if self.hot.sent_since_report {
+            w.sender_report(self.hot.ssrc, &info, blocks)
         } else {
-            w.receiver_report(self.ssrc, blocks)
+            w.receiver_report(self.hot.ssrc, blocks)
         }
-        .and_then(|w| w.sdes_cname(self.ssrc, cname.as_bytes()))
+        .and_then(|w| w.sdes_cname(self.hot.ssrc, cname.as_bytes()))
         .and_then(|w| {
             if bye {
-                w.bye(&[self.ssrc], None)
+                w.bye(&[self.hot.ssrc], None)
             } else {
                 Ok(w)
             }
@@ -155,8 +159,8 @@ impl MediaSession {
                 }
             }
         }
-        self.sent_since_report = false;
-        self.stats.rtcp_sent += 1;
+        self.hot.sent_since_report = false;
+        self.hot.counters.rtcp_sent += 1;
         let dest = self.remote_rtcp;
         self.queue(dest, buf, len, true);
         self.events

@@ -103,15 +103,83 @@ impl Transform {
 struct SessionKeys {
     mki: [u8; MAX_MKI_LEN],
     mki_len: usize,
-    rtp: Transform,
-    rtcp: Transform,
     srtp_limit: u64,
-    srtcp_limit: u64,
     srtp_count: u64,
+    rtp: Transform,
+    /// RTCP runs once every few seconds: its keys stay out of the way of
+    /// the per-packet lines.
+    rtcp: Box<Transform>,
+    srtcp_limit: u64,
     srtcp_count: u64,
 }
 
+/// The master keys of a context. The first (usually the only one) is
+/// stored inline, so a packet reaches its key schedule without following
+/// a pointer; further keys (MKI) live in a vector.
+struct KeySet {
+    first: SessionKeys,
+    more: Vec<SessionKeys>,
+}
+
+impl KeySet {
+    fn len(&self) -> usize {
+        1 + self.more.len()
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> &SessionKeys {
+        match i.checked_sub(1) {
+            None => &self.first,
+            Some(j) => &self.more[j],
+        }
+    }
+
+    #[inline]
+    fn get_mut(&mut self, i: usize) -> &mut SessionKeys {
+        match i.checked_sub(1) {
+            None => &mut self.first,
+            Some(j) => &mut self.more[j],
+        }
+    }
+
+    fn position(&self, mki: &[u8]) -> Option<usize> {
+        std::iter::once(&self.first)
+            .chain(&self.more)
+            .position(|k| k.mki() == mki)
+    }
+}
+
 impl SessionKeys {
+    /// Derives the session keys of master key `mk`.
+    fn derive(profile: SrtpProfile, mk: &MasterKey, mki_len: usize) -> Result<Self, SrtpError> {
+        if mk.key().len() != profile.key_len() || mk.salt().len() != profile.salt_len() {
+            return Err(SrtpError::InvalidKey {
+                reason: "key or salt length does not match the profile",
+            });
+        }
+        if mk.mki().len() != mki_len {
+            return Err(SrtpError::InvalidKey {
+                reason: "all MKIs must have the same length",
+            });
+        }
+        let mut mki = [0u8; MAX_MKI_LEN];
+        mki[..mki_len].copy_from_slice(mk.mki());
+        let life = mk.lifetime();
+        let kdf = Kdf::new(mk.key(), mk.salt()).ok_or(SrtpError::InvalidKey {
+            reason: "master key length",
+        })?;
+        Ok(SessionKeys {
+            mki,
+            mki_len,
+            rtp: Transform::new(profile, &kdf, false)?,
+            rtcp: Box::new(Transform::new(profile, &kdf, true)?),
+            srtp_limit: life.unwrap_or(SRTP_MAX_PACKETS).min(SRTP_MAX_PACKETS),
+            srtcp_limit: life.unwrap_or(SRTCP_MAX_PACKETS).min(SRTCP_MAX_PACKETS),
+            srtp_count: 0,
+            srtcp_count: 0,
+        })
+    }
+
     fn mki(&self) -> &[u8] {
         &self.mki[..self.mki_len]
     }
@@ -132,15 +200,106 @@ struct RxStream {
     rtcp_window: ReplayWindow,
 }
 
+trait Ssrc {
+    fn ssrc(&self) -> u32;
+}
+
+impl Ssrc for TxStream {
+    fn ssrc(&self) -> u32 {
+        self.ssrc
+    }
+}
+
+impl Ssrc for RxStream {
+    fn ssrc(&self) -> u32 {
+        self.ssrc
+    }
+}
+
+/// Per-SSRC states, oldest first. The first (a call usually has one SSRC
+/// per direction) is stored inline; more go to a vector.
+struct Streams<T> {
+    first: Option<T>,
+    rest: Vec<T>,
+}
+
+impl<T: Ssrc> Streams<T> {
+    fn new() -> Self {
+        Streams {
+            first: None,
+            rest: Vec::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.rest.len()
+    }
+
+    #[inline]
+    fn position(&self, ssrc: u32) -> Option<usize> {
+        match &self.first {
+            Some(f) if f.ssrc() == ssrc => Some(0),
+            Some(_) => self
+                .rest
+                .iter()
+                .position(|s| s.ssrc() == ssrc)
+                .map(|i| i + 1),
+            None => None,
+        }
+    }
+
+    #[inline]
+    fn find(&self, ssrc: u32) -> Option<&T> {
+        self.position(ssrc).map(|i| self.get(i))
+    }
+
+    /// The stream at `i` (from `position` or `push`: index 0 is `first`,
+    /// which is set whenever any stream is).
+    #[inline]
+    fn get(&self, i: usize) -> &T {
+        match (i, &self.first) {
+            (0, Some(f)) => f,
+            _ => &self.rest[i.wrapping_sub(1)],
+        }
+    }
+
+    #[inline]
+    fn get_mut(&mut self, i: usize) -> &mut T {
+        match (i, &mut self.first) {
+            (0, Some(f)) => f,
+            _ => &mut self.rest[i.wrapping_sub(1)],
+        }
+    }
+
+    /// Adds a stream, forgetting the oldest once `max` are kept; returns
+    /// its index.
+    fn push(&mut self, s: T, max: usize) -> usize {
+        if self.len() >= max.max(1) {
+            self.first = if self.rest.is_empty() {
+                None
+            } else {
+                Some(self.rest.remove(0))
+            };
+        }
+        if self.first.is_none() {
+            self.first = Some(s);
+            0
+        } else {
+            self.rest.push(s);
+            self.rest.len()
+        }
+    }
+}
+
 /// SRTP/SRTCP state for one set of master keys (one direction of a call in
 /// SDES terms). See the module documentation.
 pub struct SrtpContext {
     profile: SrtpProfile,
     config: SrtpConfig,
-    keys: Vec<SessionKeys>,
+    keys: KeySet,
     active: usize,
-    tx: Vec<TxStream>,
-    rx: Vec<RxStream>,
+    tx: Streams<TxStream>,
+    rx: Streams<RxStream>,
     stats: SrtpStats,
 }
 
@@ -243,43 +402,18 @@ impl SrtpContext {
                 reason: "several master keys need an MKI each",
             });
         }
-        let mut derived = Vec::with_capacity(keys.len());
-        for mk in keys {
-            if mk.key().len() != profile.key_len() || mk.salt().len() != profile.salt_len() {
-                return Err(SrtpError::InvalidKey {
-                    reason: "key or salt length does not match the profile",
-                });
-            }
-            if mk.mki().len() != mki_len {
-                return Err(SrtpError::InvalidKey {
-                    reason: "all MKIs must have the same length",
-                });
-            }
-            let mut mki = [0u8; MAX_MKI_LEN];
-            mki[..mki_len].copy_from_slice(mk.mki());
-            let life = mk.lifetime();
-            let kdf = Kdf::new(mk.key(), mk.salt()).ok_or(SrtpError::InvalidKey {
-                reason: "master key length",
-            })?;
-            derived.push(SessionKeys {
-                mki,
-                mki_len,
-                rtp: Transform::new(profile, &kdf, false)?,
-                rtcp: Transform::new(profile, &kdf, true)?,
-                srtp_limit: life.unwrap_or(SRTP_MAX_PACKETS).min(SRTP_MAX_PACKETS),
-                srtcp_limit: life.unwrap_or(SRTCP_MAX_PACKETS).min(SRTCP_MAX_PACKETS),
-                srtp_count: 0,
-                srtcp_count: 0,
-            });
-        }
-        let max = config.max_streams.max(1);
+        let first = SessionKeys::derive(profile, first, mki_len)?;
+        let more = keys[1..]
+            .iter()
+            .map(|mk| SessionKeys::derive(profile, mk, mki_len))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(SrtpContext {
             profile,
             config,
-            keys: derived,
+            keys: KeySet { first, more },
             active: 0,
-            tx: Vec::with_capacity(max.min(4)),
-            rx: Vec::with_capacity(max.min(4)),
+            tx: Streams::new(),
+            rx: Streams::new(),
             stats: SrtpStats::default(),
         })
     }
@@ -297,19 +431,22 @@ impl SrtpContext {
         SrtpContext {
             profile,
             config,
-            keys: vec![SessionKeys {
-                mki: [0; MAX_MKI_LEN],
-                mki_len: 0,
-                rtp: Transform::from_session(profile, key, auth, salt),
-                rtcp: Transform::from_session(profile, key, auth, salt),
-                srtp_limit: SRTP_MAX_PACKETS,
-                srtcp_limit: SRTCP_MAX_PACKETS,
-                srtp_count: 0,
-                srtcp_count: 0,
-            }],
+            keys: KeySet {
+                first: SessionKeys {
+                    mki: [0; MAX_MKI_LEN],
+                    mki_len: 0,
+                    rtp: Transform::from_session(profile, key, auth, salt),
+                    rtcp: Box::new(Transform::from_session(profile, key, auth, salt)),
+                    srtp_limit: SRTP_MAX_PACKETS,
+                    srtcp_limit: SRTCP_MAX_PACKETS,
+                    srtp_count: 0,
+                    srtcp_count: 0,
+                },
+                more: Vec::new(),
+            },
             active: 0,
-            tx: Vec::new(),
-            rx: Vec::new(),
+            tx: Streams::new(),
+            rx: Streams::new(),
             stats: SrtpStats::default(),
         }
     }
@@ -317,7 +454,7 @@ impl SrtpContext {
     #[cfg(test)]
     pub(crate) fn set_tx_srtcp_index(&mut self, ssrc: u32, index: u32) {
         let i = self.tx_stream(ssrc, 0);
-        self.tx[i].srtcp_index = index;
+        self.tx.get_mut(i).srtcp_index = index;
     }
 
     /// The profile.
@@ -332,12 +469,12 @@ impl SrtpContext {
 
     /// Octets [`protect_rtp`](Self::protect_rtp) appends.
     pub fn rtp_overhead(&self) -> usize {
-        self.profile.rtp_tag_len() + self.keys[0].mki_len
+        self.profile.rtp_tag_len() + self.keys.first.mki_len
     }
 
     /// Octets [`protect_rtcp`](Self::protect_rtcp) appends.
     pub fn rtcp_overhead(&self) -> usize {
-        self.profile.rtcp_tag_len() + 4 + self.keys[0].mki_len
+        self.profile.rtcp_tag_len() + 4 + self.keys.first.mki_len
     }
 
     /// Index of the master key now used for sending.
@@ -358,25 +495,26 @@ impl SrtpContext {
 
     /// The rollover counter of an outgoing SSRC, if it has sent.
     pub fn tx_roc(&self, ssrc: u32) -> Option<u32> {
-        self.tx.iter().find(|s| s.ssrc == ssrc).map(|s| s.roc)
+        self.tx.find(ssrc).map(|s| s.roc)
     }
 
     /// The rollover counter of an incoming SSRC, if it was received.
     pub fn rx_roc(&self, ssrc: u32) -> Option<u32> {
-        self.rx.iter().find(|s| s.ssrc == ssrc).map(|s| s.roc)
+        self.rx.find(ssrc).map(|s| s.roc)
     }
 
     /// Sets the rollover counter of an outgoing SSRC (for example when a
     /// stream joins late, RFC 4568 §6.4 or a signalled ROC).
     pub fn set_tx_roc(&mut self, ssrc: u32, roc: u32, last_seq: u16) {
         let i = self.tx_stream(ssrc, last_seq);
-        self.tx[i].roc = roc;
-        self.tx[i].last_seq = last_seq;
+        let st = self.tx.get_mut(i);
+        st.roc = roc;
+        st.last_seq = last_seq;
     }
 
     fn sender_key(&mut self, rtcp: bool) -> Result<usize, SrtpError> {
         loop {
-            let k = &self.keys[self.active];
+            let k = self.keys.get(self.active);
             let ok = if rtcp {
                 k.srtcp_count < k.srtcp_limit
             } else {
@@ -394,10 +532,10 @@ impl SrtpContext {
     }
 
     fn receiver_key(&mut self, mki: &[u8]) -> Result<usize, SrtpError> {
-        if self.keys[0].mki_len == 0 {
+        if self.keys.first.mki_len == 0 {
             return Ok(0);
         }
-        match self.keys.iter().position(|k| k.mki() == mki) {
+        match self.keys.position(mki) {
             Some(i) => Ok(i),
             None => {
                 self.stats.unknown_mki += 1;
@@ -407,36 +545,34 @@ impl SrtpContext {
     }
 
     fn tx_stream(&mut self, ssrc: u32, first_seq: u16) -> usize {
-        if let Some(i) = self.tx.iter().position(|s| s.ssrc == ssrc) {
+        if let Some(i) = self.tx.position(ssrc) {
             return i;
         }
-        if self.tx.len() >= self.config.max_streams.max(1) {
-            self.tx.remove(0);
-        }
-        self.tx.push(TxStream {
-            ssrc,
-            roc: 0,
-            last_seq: first_seq,
-            srtcp_index: 0,
-        });
-        self.tx.len() - 1
+        self.tx.push(
+            TxStream {
+                ssrc,
+                roc: 0,
+                last_seq: first_seq,
+                srtcp_index: 0,
+            },
+            self.config.max_streams,
+        )
     }
 
     fn rx_stream(&mut self, ssrc: u32) -> usize {
-        if let Some(i) = self.rx.iter().position(|s| s.ssrc == ssrc) {
+        if let Some(i) = self.rx.position(ssrc) {
             return i;
         }
-        if self.rx.len() >= self.config.max_streams.max(1) {
-            self.rx.remove(0);
-        }
-        self.rx.push(RxStream {
-            ssrc,
-            roc: 0,
-            last_seq: 0,
-            rtp_window: ReplayWindow::new(self.config.replay_window),
-            rtcp_window: ReplayWindow::new(self.config.replay_window),
-        });
-        self.rx.len() - 1
+        self.rx.push(
+            RxStream {
+                ssrc,
+                roc: 0,
+                last_seq: 0,
+                rtp_window: ReplayWindow::new(self.config.replay_window),
+                rtcp_window: ReplayWindow::new(self.config.replay_window),
+            },
+            self.config.max_streams,
+        )
     }
 
     /// Protects the RTP packet in `buf[..len]` in place, appending the MKI
@@ -451,7 +587,7 @@ impl SrtpContext {
         let ssrc = be32(pkt, 8);
         let seq = be16(pkt, 2);
         let tag_len = self.profile.rtp_tag_len();
-        let mki_len = self.keys[0].mki_len;
+        let mki_len = self.keys.first.mki_len;
         let total = len + tag_len + mki_len;
         if buf.len() < total {
             return Err(SrtpError::BufferTooSmall {
@@ -461,10 +597,10 @@ impl SrtpContext {
         }
         let k = self.sender_key(false)?;
         let si = self.tx_stream(ssrc, seq);
-        let st = &mut self.tx[si];
+        let st = self.tx.get_mut(si);
         let roc = estimate_roc(st.roc, st.last_seq, seq).unwrap_or(st.roc);
         let index = (u64::from(roc) << 16) | u64::from(seq);
-        let keys = &mut self.keys[k];
+        let keys = self.keys.get_mut(k);
         match &keys.rtp {
             Transform::Cm { ctr, mac, salt } => {
                 if self.config.encrypt_rtp {
@@ -499,7 +635,7 @@ impl SrtpContext {
         let len = buf.len();
         let hlen = rtp_header_len(buf)?;
         let tag_len = self.profile.rtp_tag_len();
-        let mki_len = self.keys[0].mki_len;
+        let mki_len = self.keys.first.mki_len;
         let needed = hlen + tag_len + mki_len;
         if len < needed {
             return Err(SrtpError::TooShort { len, needed });
@@ -510,10 +646,10 @@ impl SrtpContext {
         let aead = self.profile.is_aead();
         let mki_at = if aead { len - mki_len } else { end };
         let k = self.receiver_key(&buf[mki_at..mki_at + mki_len])?;
-        let known = self.rx.iter().position(|s| s.ssrc == ssrc);
+        let known = self.rx.position(ssrc);
         let roc = match known {
             Some(i) => {
-                let st = &self.rx[i];
+                let st = self.rx.get(i);
                 let Some(v) = estimate_roc(st.roc, st.last_seq, seq) else {
                     self.stats.replays += 1;
                     return Err(SrtpError::TooOld {
@@ -538,7 +674,7 @@ impl SrtpContext {
             None => 0,
         };
         let index = (u64::from(roc) << 16) | u64::from(seq);
-        let keys = &mut self.keys[k];
+        let keys = self.keys.get_mut(k);
         if keys.srtp_count >= keys.srtp_limit {
             return Err(SrtpError::KeyExhausted);
         }
@@ -590,7 +726,7 @@ impl SrtpContext {
             Some(i) => i,
             None => self.rx_stream(ssrc),
         };
-        let st = &mut self.rx[si];
+        let st = self.rx.get_mut(si);
         if known.is_none() {
             st.last_seq = seq;
         }
@@ -613,7 +749,7 @@ impl SrtpContext {
             return Err(crate::PacketError::BadVersion { version, offset: 0 }.into());
         }
         let tag_len = self.profile.rtcp_tag_len();
-        let mki_len = self.keys[0].mki_len;
+        let mki_len = self.keys.first.mki_len;
         let total = len + 4 + tag_len + mki_len;
         if buf.len() < total {
             return Err(SrtpError::BufferTooSmall {
@@ -624,15 +760,15 @@ impl SrtpContext {
         let ssrc = be32(buf, 4);
         let k = self.sender_key(true)?;
         let si = self.tx_stream(ssrc, 0);
-        let st = &mut self.tx[si];
+        let st = self.tx.get_mut(si);
         let index = st.srtcp_index;
         if index > SRTCP_INDEX_MASK {
             return Err(SrtpError::KeyExhausted);
         }
         let encrypt = self.config.encrypt_rtcp;
         let eidx = (index | if encrypt { 0x8000_0000 } else { 0 }).to_be_bytes();
-        let keys = &mut self.keys[k];
-        match &keys.rtcp {
+        let keys = self.keys.get_mut(k);
+        match &*keys.rtcp {
             Transform::Cm { ctr, mac, salt } => {
                 if encrypt {
                     ctr.apply_keystream(&cm_iv(salt, ssrc, u64::from(index)), &mut buf[8..len]);
@@ -670,7 +806,7 @@ impl SrtpContext {
     pub fn unprotect_rtcp(&mut self, buf: &mut [u8]) -> Result<usize, SrtpError> {
         let len = buf.len();
         let tag_len = self.profile.rtcp_tag_len();
-        let mki_len = self.keys[0].mki_len;
+        let mki_len = self.keys.first.mki_len;
         let needed = 8 + 4 + tag_len + mki_len;
         if len < needed {
             return Err(SrtpError::TooShort { len, needed });
@@ -699,9 +835,9 @@ impl SrtpContext {
         let eidx_word = be32(buf, eidx_at);
         let encrypted = eidx_word & 0x8000_0000 != 0;
         let index = eidx_word & SRTCP_INDEX_MASK;
-        let known = self.rx.iter().position(|s| s.ssrc == ssrc);
+        let known = self.rx.position(ssrc);
         if let Some(i) = known {
-            match self.rx[i].rtcp_window.check(u64::from(index)) {
+            match self.rx.get(i).rtcp_window.check(u64::from(index)) {
                 ReplayCheck::Fresh => {}
                 ReplayCheck::Duplicate => {
                     self.stats.replays += 1;
@@ -719,11 +855,11 @@ impl SrtpContext {
                 }
             }
         }
-        let keys = &mut self.keys[k];
+        let keys = self.keys.get_mut(k);
         if keys.srtcp_count >= keys.srtcp_limit {
             return Err(SrtpError::KeyExhausted);
         }
-        let ok = match &keys.rtcp {
+        let ok = match &*keys.rtcp {
             Transform::Cm { ctr, mac, salt } => {
                 let tag = mac.tag(&buf[..eidx_at + 4], &[]);
                 let ok = tags_equal(&tag[..tag_len], &buf[mki_at + mki_len..len]);
@@ -761,7 +897,7 @@ impl SrtpContext {
             Some(i) => i,
             None => self.rx_stream(ssrc),
         };
-        self.rx[si].rtcp_window.accept(u64::from(index));
+        self.rx.get_mut(si).rtcp_window.accept(u64::from(index));
         self.stats.rtcp_unprotected += 1;
         Ok(end)
     }

@@ -388,3 +388,58 @@ proptest::proptest! {
         let _ = rx.unprotect_rtcp(&mut b);
     }
 }
+
+#[test]
+fn several_ssrcs_keep_their_state_and_the_oldest_is_forgotten() {
+    // The first SSRC per direction is stored inline and the others in a
+    // vector: each keeps its own sequence state and replay window, and
+    // past `max_streams` the oldest is forgotten (a replay of its packet
+    // is then taken as a new stream's first packet).
+    let profile = SrtpProfile::Aes128CmHmacSha1_80;
+    let mk = master(profile, 4);
+    let config = SrtpConfig {
+        max_streams: 3,
+        ..SrtpConfig::default()
+    };
+    let mut tx = SrtpContext::new(profile, std::slice::from_ref(&mk), config).unwrap();
+    let mut rx = SrtpContext::new(profile, &[mk], config).unwrap();
+    let mut sent = Vec::new();
+    for ssrc in [1u32, 2, 3] {
+        let p = protect(&mut tx, &rtp(1000 * ssrc as u16, ssrc, 30));
+        let mut q = p.clone();
+        assert_eq!(rx.unprotect_rtp(&mut q).unwrap(), 42);
+        sent.push(p);
+    }
+    // Each SSRC's window holds its own packet.
+    for p in &sent {
+        let mut q = p.clone();
+        assert!(matches!(
+            rx.unprotect_rtp(&mut q),
+            Err(SrtpError::Replayed { .. })
+        ));
+    }
+    tx.set_tx_roc(2, 7, 2000);
+    assert_eq!(
+        (tx.tx_roc(1), tx.tx_roc(2), tx.tx_roc(3)),
+        (Some(0), Some(7), Some(0))
+    );
+    // A fourth SSRC evicts SSRC 1 (the inline one) on both sides.
+    let mut q = protect(&mut tx, &rtp(5, 4, 30));
+    assert_eq!(tx.tx_roc(1), None);
+    assert_eq!(tx.tx_roc(2), Some(7));
+    rx.unprotect_rtp(&mut q).unwrap();
+    assert_eq!(rx.rx_roc(1), None);
+    assert_eq!(rx.rx_roc(4), Some(0));
+    for p in &sent[1..] {
+        let mut q = p.clone();
+        assert!(matches!(
+            rx.unprotect_rtp(&mut q),
+            Err(SrtpError::Replayed { .. })
+        ));
+    }
+    // SSRC 1 was forgotten: its old packet is accepted as a new stream's.
+    let mut q = sent[0].clone();
+    assert_eq!(rx.unprotect_rtp(&mut q).unwrap(), 42);
+    assert_eq!(rx.rx_roc(2), None);
+    assert_eq!(rx.stats().rtp_unprotected, 5);
+}
