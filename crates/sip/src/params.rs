@@ -58,8 +58,22 @@ impl<'a> Params<'a> {
     pub(crate) fn parse_visit(
         raw: &'a str,
         kind: ParamKind,
-        mut visit: impl FnMut(&'a str, Option<&'a str>, usize) -> Result<(), ValueError>,
+        visit: impl FnMut(&'a str, Option<&'a str>, usize) -> Result<(), ValueError>,
     ) -> Result<Params<'a>, ValueError> {
+        Self::lex(raw, kind, None, visit).map(|(p, _)| p)
+    }
+
+    /// Reads parameters at the start of `raw` up to the end, or up to a
+    /// `stop` byte where a parameter could end (a URI's `?`); returns them
+    /// and the offset where they end. Any other byte that cannot continue
+    /// the parameters is an error.
+    #[inline]
+    pub(crate) fn lex(
+        raw: &'a str,
+        kind: ParamKind,
+        stop: Option<u8>,
+        mut visit: impl FnMut(&'a str, Option<&'a str>, usize) -> Result<(), ValueError>,
+    ) -> Result<(Params<'a>, usize), ValueError> {
         let mut pos = 0;
         let bytes = raw.as_bytes();
         let (name_class, value_class) = match kind {
@@ -68,6 +82,9 @@ impl<'a> Params<'a> {
         };
         while pos < bytes.len() {
             if bytes[pos] != b';' {
+                if stop == Some(bytes[pos]) {
+                    return Ok((Params { raw: &raw[..pos] }, pos));
+                }
                 return Err(ValueError::new("expected ';' before a parameter", pos));
             }
             pos += 1;
@@ -115,12 +132,12 @@ impl<'a> Params<'a> {
                     }
                 }
             }
-            if pos < bytes.len() && bytes[pos] != b';' {
+            if pos < bytes.len() && bytes[pos] != b';' && stop != Some(bytes[pos]) {
                 return Err(ValueError::new("invalid character in parameter", pos));
             }
             visit(name, value, start)?;
         }
-        Ok(Params { raw })
+        Ok((Params { raw }, pos))
     }
 
     /// The raw text, starting with `;` unless empty.

@@ -71,6 +71,61 @@ static USER: [bool; 256] = crate::text::class_table(b"-_.!~*'()&=+$,;?/", true);
 static PASSWORD: [bool; 256] = crate::text::class_table(b"-_.!~*'()&=+$,", true);
 static URI_HEADER: [bool; 256] = crate::text::class_table(b"-_.!~*'()[]/?:+$=&", true);
 
+/// The run of `class` characters and `%HH` escapes at `from`: where it
+/// stops, or `None` at an escape that is not one.
+#[inline]
+fn escaped_run(class: &[bool; 256], b: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    loop {
+        i = crate::text::class_run(class, b, i);
+        if i < b.len() && b[i] == b'%' {
+            let h = b.get(i + 1..i + 3)?;
+            if !h.iter().all(u8::is_ascii_hexdigit) {
+                return None;
+            }
+            i += 3;
+        } else {
+            return Some(i);
+        }
+    }
+}
+
+/// The common userinfo shapes read in the same pass that checks them:
+/// `user@` and `user:password@`. A user character is never `@`, so a run
+/// that stops at one stopped at the first `@`. `None` when the text takes
+/// the general path (no userinfo, or something to report).
+#[allow(clippy::type_complexity)]
+#[inline]
+fn userinfo_fast(s: &str) -> Option<(Option<&str>, Option<&str>, &str, usize)> {
+    let b = s.as_bytes();
+    let end = escaped_run(&USER, b, 0)?;
+    if end == 0 {
+        return None;
+    }
+    let no_userinfo = Some((None, None, s, 0));
+    match b.get(end) {
+        // The whole rest is user characters: there is no `@`.
+        None => no_userinfo,
+        Some(b'@') => Some((Some(&s[..end]), None, &s[end + 1..], end + 1)),
+        Some(b':') => {
+            let p_end = escaped_run(&PASSWORD, b, end + 1)?;
+            if b.get(p_end) == Some(&b'@') {
+                return Some((
+                    Some(&s[..end]),
+                    Some(&s[end + 1..p_end]),
+                    &s[p_end + 1..],
+                    p_end + 1,
+                ));
+            }
+            // `host:port`: without an `@` further on, there is no userinfo.
+            crate::text::find_in(&b[p_end..], b'@')
+                .is_none()
+                .then_some((None, None, s, 0))
+        }
+        _ => None,
+    }
+}
+
 /// Checks that `s` consists of `ok` characters and valid `%HH` escapes.
 fn check_escaped(s: &str, ok: &[bool; 256], what: &'static str) -> Result<(), ValueError> {
     let b = s.as_bytes();
@@ -227,7 +282,19 @@ impl<'a> SipUri<'a> {
     }
 
     fn parse_after_scheme(s: &'a str, secure: bool) -> Result<SipUri<'a>, ValueError> {
-        let (user, password, hostpart, hoff) = match crate::text::find_byte(s, b'@') {
+        let (user, password, hostpart, hoff) = match userinfo_fast(s) {
+            Some(found) => found,
+            None => Self::userinfo_slow(s)?,
+        };
+        Self::parse_after_userinfo(secure, user, password, hostpart, hoff)
+    }
+
+    /// Splits off the userinfo by its first `@`, as the grammar reads it.
+    #[allow(clippy::type_complexity)]
+    fn userinfo_slow(
+        s: &'a str,
+    ) -> Result<(Option<&'a str>, Option<&'a str>, &'a str, usize), ValueError> {
+        Ok(match crate::text::find_byte(s, b'@') {
             Some(at) => {
                 let userinfo = &s[..at];
                 let (user, password) = match crate::text::find_byte(userinfo, b':') {
@@ -245,7 +312,16 @@ impl<'a> SipUri<'a> {
                 (Some(user), password, &s[at + 1..], at + 1)
             }
             None => (None, None, s, 0),
-        };
+        })
+    }
+
+    fn parse_after_userinfo(
+        secure: bool,
+        user: Option<&'a str>,
+        password: Option<&'a str>,
+        hostpart: &'a str,
+        hoff: usize,
+    ) -> Result<SipUri<'a>, ValueError> {
         let (host, after_host) = parse_host(hostpart).map_err(|e| e.shift(hoff))?;
         let mut rest = &hostpart[after_host..];
         let mut pos = hoff + after_host;
@@ -261,11 +337,12 @@ impl<'a> SipUri<'a> {
             rest = &r[end..];
             pos += 1 + end;
         }
-        let (params_raw, headers) = match crate::text::find_byte(rest, b'?') {
-            Some(q) => (&rest[..q], Some(&rest[q + 1..])),
-            None => (rest, None),
-        };
-        let params = Params::parse(params_raw, ParamKind::Uri).map_err(|e| e.shift(pos))?;
+        // `?` cannot occur in parameters, so where they stop at one the
+        // headers begin.
+        let (params, used) = Params::lex(rest, ParamKind::Uri, Some(b'?'), |_, _, _| Ok(()))
+            .map_err(|e| e.shift(pos))?;
+        let params_raw = params.as_str();
+        let headers = (used < rest.len()).then(|| &rest[used + 1..]);
         if let Some(h) = headers {
             check_escaped(h, &URI_HEADER, "invalid character in URI headers")
                 .map_err(|e| e.shift(pos + params_raw.len() + 1))?;
@@ -580,6 +657,32 @@ impl fmt::Display for TelUri<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The one-pass userinfo reading agrees with splitting at the first
+        /// `@` wherever it gives an answer.
+        #[test]
+        fn fast_userinfo_agrees_with_first_at(s in "[a-c0-9:@;=%?.]{0,16}") {
+            if let Some(fast) = userinfo_fast(&s) {
+                proptest::prop_assert_eq!(Ok(fast), SipUri::userinfo_slow(&s));
+            }
+        }
+
+        /// Parameters read up to a `?` split a URI's tail as cutting at the
+        /// first `?` and reading the part before it does.
+        #[test]
+        fn params_stop_at_the_first_question_mark(rest in "[a-c;=?%&]{0,16}") {
+            let cut = rest.find('?');
+            let before = &rest[..cut.unwrap_or(rest.len())];
+            let old = Params::parse(before, ParamKind::Uri).ok();
+            let new = Params::lex(&rest, ParamKind::Uri, Some(b'?'), |_, _, _| Ok(())).ok();
+            proptest::prop_assert_eq!(old.is_some(), new.is_some(), "{:?}", rest);
+            if let (Some(o), Some((n, used))) = (old, new) {
+                proptest::prop_assert_eq!(o.as_str(), n.as_str());
+                proptest::prop_assert_eq!(cut.unwrap_or(rest.len()), used);
+            }
+        }
+    }
 
     #[test]
     fn sip_uri_parts() {
