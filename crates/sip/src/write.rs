@@ -7,7 +7,6 @@ use crate::method::Method;
 use crate::name::HeaderName;
 use bytes::{BufMut, Bytes, BytesMut};
 use bytestring::ByteString;
-use std::fmt::Write as _;
 
 /// The standard reason phrase for a status code (RFC 3261 §21 and later).
 pub fn reason_phrase(code: u16) -> &'static str {
@@ -73,14 +72,16 @@ pub fn reason_phrase(code: u16) -> &'static str {
 }
 
 impl Message {
-    fn empty(start: Start) -> Message {
+    /// A message with no headers and room for `fields` of them, so building
+    /// a typical request or response does not grow its vectors.
+    fn empty(start: Start, fields: usize) -> Message {
         Message {
             head: ByteString::new(),
-            extra: Vec::new(),
+            extra: Vec::with_capacity(fields + 1),
             start,
             start_raw: None,
             version: (2, 0),
-            fields: Vec::new(),
+            fields: Vec::with_capacity(fields),
             end_raw: None,
             body: Bytes::new(),
             auto_length: true,
@@ -90,20 +91,30 @@ impl Message {
     /// A new request with no headers. The Request-URI is not checked here;
     /// [`Message::validate`] does.
     pub fn request(method: Method, request_uri: &str) -> Message {
-        let mut m = Message::empty(Start::Request {
-            method,
-            uri: Text::Extra(0),
-        });
+        let mut m = Message::empty(
+            Start::Request {
+                method,
+                uri: Text::Extra(0),
+            },
+            8,
+        );
         m.extra.push(ByteString::from(request_uri));
         m
     }
 
     /// A new response with the standard reason phrase.
     pub fn response(code: u16) -> Message {
-        let mut m = Message::empty(Start::Response {
-            code,
-            reason: Text::Extra(0),
-        });
+        Message::response_with_room(code, 8)
+    }
+
+    fn response_with_room(code: u16, fields: usize) -> Message {
+        let mut m = Message::empty(
+            Start::Response {
+                code,
+                reason: Text::Extra(0),
+            },
+            fields,
+        );
         m.extra.push(ByteString::from_static(reason_phrase(code)));
         m
     }
@@ -111,39 +122,52 @@ impl Message {
     /// A response to `request` per RFC 3261 §8.2.6: the Vias (in order),
     /// From, To, Call-ID and CSeq are copied, a To tag is added when
     /// `to_tag` is given and To has none (never for 100 Trying), and the
-    /// request's Timestamp is echoed on 100.
+    /// request's Timestamp is echoed on 100. Whether To has a tag is read
+    /// from its header parameters; its URI is not parsed for that.
     pub fn response_to(request: &Message, code: u16, to_tag: Option<&str>) -> Message {
-        let mut r = Message::response(code);
-        r.fields.reserve(8);
-        let copy = |r: &mut Message, name: HeaderName, value: &str| {
-            let value = r.push_extra(request.share(value));
-            r.fields.push(Field {
+        let copied = |name: HeaderName| {
+            matches!(
                 name,
-                name_text: Text::CANONICAL,
-                value,
-                raw: None,
-            })
+                HeaderName::Via
+                    | HeaderName::From
+                    | HeaderName::To
+                    | HeaderName::CallId
+                    | HeaderName::CSeq
+            ) || (name == HeaderName::Timestamp && code == 100)
         };
-        for h in request.headers() {
-            match h.name {
-                HeaderName::Via | HeaderName::From | HeaderName::CallId | HeaderName::CSeq => {
-                    copy(&mut r, h.name, h.value)
+        let count = request.fields.iter().filter(|f| copied(f.name)).count();
+        let mut r = Message::response_with_room(code, count);
+        // The tag goes on when the first To has none (checked once).
+        let mut add_tag = None;
+        if let Some(tag) = to_tag.filter(|_| code > 100) {
+            let first_to = request.fields.iter().find(|f| f.name == HeaderName::To);
+            if let Some(f) = first_to {
+                if !to_has_tag(f.value.get(&request.head, &request.extra)) {
+                    add_tag = Some(tag);
                 }
-                HeaderName::To => {
-                    let has_tag = request
-                        .get::<headers::To>()
-                        .and_then(|t| t.ok())
-                        .is_some_and(|t| t.tag().is_some());
-                    match to_tag {
-                        Some(tag) if code > 100 && !has_tag => {
-                            r.append_header(HeaderName::To, &format!("{};tag={tag}", h.value))
-                        }
-                        _ => copy(&mut r, h.name, h.value),
-                    }
-                }
-                HeaderName::Timestamp if code == 100 => copy(&mut r, h.name, h.value),
-                _ => {}
             }
+        }
+        for f in &request.fields {
+            if !copied(f.name) {
+                continue;
+            }
+            let value = f.value.get(&request.head, &request.extra);
+            let text = match add_tag {
+                Some(tag) if f.name == HeaderName::To => {
+                    let mut s = String::with_capacity(value.len() + 5 + tag.len());
+                    s.push_str(value);
+                    s.push_str(";tag=");
+                    s.push_str(tag);
+                    r.push_extra(ByteString::from(no_line_breaks(s)))
+                }
+                _ => r.push_extra(request.share(value)),
+            };
+            r.fields.push(Field {
+                name: f.name,
+                name_text: Text::CANONICAL,
+                value: text,
+                raw: None,
+            });
         }
         r
     }
@@ -256,28 +280,21 @@ impl Message {
         let head = self.head.as_bytes();
         match self.start_raw {
             Some((s, e)) => out.put_slice(&head[s as usize..e as usize]),
-            None => {
-                let mut line = String::with_capacity(64);
-                match &self.start {
-                    Start::Request { method, uri } => {
-                        let _ = write!(
-                            line,
-                            "{} {} SIP/2.0\r\n",
-                            method,
-                            uri.get(&self.head, &self.extra)
-                        );
-                    }
-                    Start::Response { code, reason } => {
-                        let _ = write!(
-                            line,
-                            "SIP/2.0 {} {}\r\n",
-                            code,
-                            reason.get(&self.head, &self.extra)
-                        );
-                    }
+            None => match &self.start {
+                Start::Request { method, uri } => {
+                    out.put_slice(method.as_str().as_bytes());
+                    out.put_u8(b' ');
+                    out.put_slice(uri.get(&self.head, &self.extra).as_bytes());
+                    out.put_slice(b" SIP/2.0\r\n");
                 }
-                out.put_slice(line.as_bytes());
-            }
+                Start::Response { code, reason } => {
+                    out.put_slice(b"SIP/2.0 ");
+                    put_decimal(out, u64::from(*code));
+                    out.put_u8(b' ');
+                    out.put_slice(reason.get(&self.head, &self.extra).as_bytes());
+                    out.put_slice(b"\r\n");
+                }
+            },
         }
         for f in &self.fields {
             match f.raw {
@@ -295,7 +312,9 @@ impl Message {
             }
         }
         if self.auto_length && !self.has(HeaderName::ContentLength) {
-            out.put_slice(format!("Content-Length: {}\r\n", self.body.len()).as_bytes());
+            out.put_slice(b"Content-Length: ");
+            put_decimal(out, self.body.len() as u64);
+            out.put_slice(b"\r\n");
         }
         match self.end_raw {
             Some((s, e)) => out.put_slice(&head[s as usize..e as usize]),
@@ -390,7 +409,7 @@ impl Message {
         };
         // Header values cannot contain line breaks except as folding;
         // replacing them keeps a caller from injecting header lines.
-        let value = if value.contains(['\r', '\n']) {
+        let value = if has_line_break(value) {
             self.extra_text(&value.replace(['\r', '\n'], " "))
         } else {
             self.extra_text(value)
@@ -402,6 +421,59 @@ impl Message {
             raw: None,
         }
     }
+}
+
+/// Writes `n` in decimal.
+fn put_decimal(out: &mut BytesMut, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.put_slice(&buf[i..]);
+}
+
+fn has_line_break(s: &str) -> bool {
+    memchr::memchr2(b'\r', b'\n', s.as_bytes()).is_some()
+}
+
+/// `s` with CR and LF replaced by spaces (a header value cannot hold a
+/// line break except as folding; this keeps callers from adding lines).
+fn no_line_breaks(s: String) -> String {
+    if has_line_break(&s) {
+        s.replace(['\r', '\n'], " ")
+    } else {
+        s
+    }
+}
+
+/// Whether a To (or From) value has a `tag` parameter. The header
+/// parameters are found as [`NameAddr::parse`](crate::headers::NameAddr)
+/// finds them and checked with the same grammar; the URI itself is not
+/// parsed. A quoted display name goes through the full parser.
+fn to_has_tag(value: &str) -> bool {
+    let s = crate::text::trim_lws(value);
+    let params = if s.starts_with('"') {
+        return headers::NameAddr::parse(value)
+            .ok()
+            .and_then(|a| a.tag())
+            .is_some();
+    } else if let Some(lt) = memchr::memchr(b'<', s.as_bytes()) {
+        let after = &s[lt + 1..];
+        match memchr::memchr(b'>', after.as_bytes()) {
+            Some(gt) => crate::text::trim_lws(&after[gt + 1..]),
+            None => return false,
+        }
+    } else {
+        &s[memchr::memchr(b';', s.as_bytes()).unwrap_or(s.len())..]
+    };
+    crate::params::Params::parse(params, crate::params::ParamKind::Header)
+        .is_ok_and(|p| p.get("tag").flatten().is_some())
 }
 
 #[cfg(test)]
@@ -431,5 +503,64 @@ mod tests {
         assert_eq!(again.request_uri_str(), Some("sip:pbx.example.com"));
         let note = again.headers().find(|h| h.name_str == "X-Note").unwrap();
         assert_eq!(note.value, "first");
+    }
+
+    #[test]
+    fn to_tag_is_found_as_the_parser_finds_it() {
+        for v in [
+            "<sip:a@b>",
+            "<sip:a@b>;tag=x",
+            "<sip:a@b> ; TAG = x ;foo",
+            "<sip:a@b;tag=inuri>",
+            "<sip:a@b;tag=inuri>;tag=out",
+            "sip:a@b;tag=y",
+            "sip:a@b",
+            "Bob <sip:a@b>;tag=1",
+            "\"B;tag=<o>\" <sip:a@b>",
+            "\"B;tag=<o>\" <sip:a@b>;tag=2",
+            "<sip:a@b>;tag",
+            "<sip:a@b>;x=\"q;tag=1\"",
+            "  <sip:a@b>;tag=z  ",
+        ] {
+            let full = headers::NameAddr::parse(v).unwrap();
+            assert_eq!(to_has_tag(v), full.tag().is_some(), "{v}");
+        }
+        // Malformed parameters: no tag, as the parser says.
+        assert!(!to_has_tag("<sip:a@b>;;tag=1"));
+        assert!(!to_has_tag("<sip:a@b;tag=1"));
+    }
+
+    #[test]
+    fn response_to_adds_one_tag_and_writes_numbers() {
+        let req = Message::parse(Bytes::from_static(
+            b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\
+              From: <sip:x@y>;tag=1\r\nTo: <sip:a@b;tag=u>\r\nCall-ID: c\r\n\
+              CSeq: 7 OPTIONS\r\nTimestamp: 5\r\nContent-Length: 0\r\n\r\n",
+        ))
+        .unwrap();
+        let ok = Message::response_to(&req, 200, Some("t9"));
+        assert_eq!(ok.to_header().unwrap().tag(), Some("t9"));
+        let again = Message::response_to(&ok_as_request(&ok), 486, Some("zz"));
+        assert_eq!(again.to_header().unwrap().tag(), Some("t9"));
+        let text = String::from_utf8(ok.to_bytes().to_vec()).unwrap();
+        assert!(text.starts_with("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"));
+        assert!(text.ends_with("CSeq: 7 OPTIONS\r\nContent-Length: 0\r\n\r\n"));
+        assert!(!text.contains("Timestamp"));
+        let trying = Message::response_to(&req, 100, Some("t9"));
+        assert_eq!(trying.to_header().unwrap().tag(), None);
+        assert_eq!(trying.header_str("Timestamp"), Some("5"));
+        let mut r = Message::response(699);
+        r.set_body(None, Bytes::from(vec![b'x'; 12_345]));
+        let text = r.to_bytes();
+        assert!(text.starts_with(b"SIP/2.0 699 \r\nContent-Length: 12345\r\n\r\nx"));
+    }
+
+    /// A request carrying the headers of response `r` (to answer again).
+    fn ok_as_request(r: &Message) -> Message {
+        let mut m = Message::request(Method::Bye, "sip:a@b");
+        for h in r.headers() {
+            m.append_header(h.name, h.value);
+        }
+        m
     }
 }
