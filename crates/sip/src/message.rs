@@ -6,7 +6,7 @@ use crate::error::{ParseError, ParseErrorKind, ValueError};
 use crate::headers::{self, TypedHeader};
 use crate::method::Method;
 use crate::name::HeaderName;
-use crate::text::CommaList;
+use crate::text::{find_unquoted, trim_lws};
 use crate::uri::Uri;
 use bytes::Bytes;
 use bytestring::ByteString;
@@ -241,6 +241,7 @@ impl Message {
             msg: self,
             next_field: 0,
             current: None,
+            list_base: 0,
             _header: std::marker::PhantomData,
         }
     }
@@ -347,9 +348,11 @@ impl Message {
 pub struct Values<'m, H> {
     msg: &'m Message,
     next_field: usize,
-    /// The list being split: remaining elements, the field's value start
-    /// in the message and the value's first byte.
-    current: Option<(CommaList<'m>, usize, usize)>,
+    /// The list being read: the elements not read yet and their offset in
+    /// the message.
+    current: Option<(&'m str, usize)>,
+    /// Where the current field's value starts in the message.
+    list_base: usize,
     _header: std::marker::PhantomData<fn() -> H>,
 }
 
@@ -358,31 +361,34 @@ impl<'m, H: TypedHeader<'m>> Iterator for Values<'m, H> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some((items, base, base_ptr)) = &mut self.current {
-                match items.next() {
-                    Some(Ok(item)) => {
-                        let at = *base + (item.as_ptr() as usize - *base_ptr);
-                        if item.is_empty() {
-                            self.current = None;
-                            self.next_field = self.msg.fields.len();
-                            return Some(Err(wrap::<H>(
-                                ValueError::new("empty list element", 0),
-                                at,
-                            )));
-                        }
-                        return Some(H::parse(item).map_err(|e| wrap::<H>(e, at)));
-                    }
-                    Some(Err(())) => {
-                        let base = *base;
+            if let Some((rest, base)) = self.current {
+                if let Some((value, next)) = H::parse_list_prefix(rest) {
+                    self.current = next.map(|n| (&rest[n..], base + n));
+                    return Some(Ok(value));
+                }
+                // The general reading: cut at the first comma outside
+                // quotes and brackets.
+                let (item, next) = match find_unquoted(rest, b',') {
+                    Ok(Some(i)) => (&rest[..i], Some(i + 1)),
+                    Ok(None) => (rest, None),
+                    Err(()) => {
                         self.current = None;
                         self.next_field = self.msg.fields.len();
                         return Some(Err(wrap::<H>(
                             ValueError::new("unterminated quoted string", 0),
-                            base,
+                            self.list_base,
                         )));
                     }
-                    None => self.current = None,
+                };
+                let trimmed = trim_lws(item);
+                let at = base + (trimmed.as_ptr() as usize - rest.as_ptr() as usize);
+                if trimmed.is_empty() {
+                    self.current = None;
+                    self.next_field = self.msg.fields.len();
+                    return Some(Err(wrap::<H>(ValueError::new("empty list element", 0), at)));
                 }
+                self.current = next.map(|n| (&rest[n..], base + n));
+                return Some(H::parse(trimmed).map_err(|e| wrap::<H>(e, at)));
             }
             let fields = &self.msg.fields;
             while self.next_field < fields.len() && fields[self.next_field].name != H::NAME {
@@ -397,7 +403,8 @@ impl<'m, H: TypedHeader<'m>> Iterator for Values<'m, H> {
             }
             // An empty list header (`Supported:`) holds no values.
             if !value.is_empty() {
-                self.current = Some((CommaList::new(value), base, value.as_ptr() as usize));
+                self.current = Some((value, base));
+                self.list_base = base;
             }
         }
     }

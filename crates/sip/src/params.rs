@@ -83,7 +83,14 @@ impl<'a> Params<'a> {
         while pos < bytes.len() {
             if bytes[pos] != b';' {
                 if stop == Some(bytes[pos]) {
-                    return Ok((Params { raw: &raw[..pos] }, pos));
+                    // Without the white space before the stop, as a value
+                    // cut at the stop and trimmed would read.
+                    return Ok((
+                        Params {
+                            raw: trim_end_lws(&raw[..pos]),
+                        },
+                        pos,
+                    ));
                 }
                 return Err(ValueError::new("expected ';' before a parameter", pos));
             }
@@ -137,7 +144,12 @@ impl<'a> Params<'a> {
             }
             visit(name, value, start)?;
         }
-        Ok((Params { raw }, pos))
+        Ok((
+            Params {
+                raw: trim_end_lws(&raw[..pos]),
+            },
+            pos,
+        ))
     }
 
     /// The raw text, starting with `;` unless empty.
@@ -173,6 +185,18 @@ impl<'a> Params<'a> {
         let v = self.get(name)??;
         Some(unquote_value(v))
     }
+}
+
+/// `s` without linear white space at its end.
+#[inline]
+fn trim_end_lws(s: &str) -> &str {
+    let b = s.as_bytes();
+    let mut end = b.len();
+    while end > 0 && crate::text::is_lws(b[end - 1]) {
+        end -= 1;
+    }
+    // LWS bytes are ASCII, so `end` is a character boundary.
+    s.get(..end).unwrap_or(s)
 }
 
 /// Strips the quotes of a quoted-string value; tokens are returned as is.

@@ -173,20 +173,40 @@ impl Message {
                 if h.value.is_empty() {
                     continue;
                 }
-                let base = h.value.as_ptr() as usize;
-                for item in crate::text::CommaList::new(h.value) {
-                    let item = item.map_err(|_| {
-                        fail(
-                            crate::ValueError::new("unterminated quoted string", 0),
-                            h.offset,
-                        )
-                    })?;
-                    let at = h.offset + (item.as_ptr() as usize - base);
-                    if item.is_empty() {
-                        return Err(fail(crate::ValueError::new("empty list element", 0), at));
-                    }
-                    check_value(h.name, item).map_err(|e| fail(e, at))?;
+                let mut rest = h.value;
+                let mut base = h.offset;
+                loop {
+                    let next = match crate::headers::check_list_prefix(h.name, rest) {
+                        Some(next) => next,
+                        None => {
+                            // The general reading, which also reports errors.
+                            let cut = crate::text::find_unquoted(rest, b',').map_err(|_| {
+                                fail(
+                                    crate::ValueError::new("unterminated quoted string", 0),
+                                    h.offset,
+                                )
+                            })?;
+                            let end = cut.unwrap_or(rest.len());
+                            let item = crate::text::trim_lws(&rest[..end]);
+                            let at = base + (item.as_ptr() as usize - rest.as_ptr() as usize);
+                            if item.is_empty() {
+                                return Err(fail(
+                                    crate::ValueError::new("empty list element", 0),
+                                    at,
+                                ));
+                            }
+                            check_value(h.name, item).map_err(|e| fail(e, at))?;
+                            cut.map(|c| c + 1)
+                        }
+                    };
                     n += 1;
+                    match next {
+                        Some(k) => {
+                            rest = &rest[k..];
+                            base += k;
+                        }
+                        None => break,
+                    }
                 }
             } else {
                 check_value(h.name, h.value).map_err(|e| fail(e, h.offset))?;

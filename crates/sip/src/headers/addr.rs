@@ -107,6 +107,75 @@ impl<'a> NameAddr<'a> {
         })
     }
 
+    /// The common list-element shape, `[display] <URI> [;params]` followed
+    /// by a comma or the end, read in one pass (see
+    /// [`TypedHeader::parse_list_prefix`]). `None` for anything else,
+    /// including every error, which the general reading reports.
+    #[inline]
+    pub(crate) fn list_prefix(
+        list: &'a str,
+        visit: impl FnMut(&'a str, Option<&'a str>, usize) -> Result<(), ValueError>,
+    ) -> Option<(NameAddr<'a>, Option<usize>)> {
+        let b = list.as_bytes();
+        let skip = |mut i: usize| {
+            while i < b.len() && is_lws(b[i]) {
+                i += 1;
+            }
+            i
+        };
+        let mut i = skip(0);
+        let display = match *b.get(i)? {
+            b'"' => {
+                let len = quoted_len(&list[i..])?;
+                let d = &list[i..i + len];
+                i = skip(i + len);
+                Some(d)
+            }
+            b'<' => None,
+            _ => {
+                // A display name of tokens; anything else is left to the
+                // general reading (an addr-spec, or an error).
+                let start = i;
+                while i < b.len() && (is_token_char(b[i]) || is_lws(b[i])) {
+                    i += 1;
+                }
+                Some(trim_lws(&list[start..i]))
+            }
+        };
+        if b.get(i) != Some(&b'<') {
+            return None;
+        }
+        let open = i;
+        let close = open + 1 + crate::text::find_byte(&list[open + 1..], b'>')?;
+        let inner = &list[open + 1..close];
+        if inner.bytes().next().is_none_or(is_lws) || inner.bytes().last().is_some_and(is_lws) {
+            return None;
+        }
+        let uri = Uri::parse(inner).ok()?;
+        let k = skip(close + 1);
+        let (params, used) = Params::lex(&list[k..], ParamKind::Header, Some(b','), visit).ok()?;
+        // A '<' in a parameter value would make the comma-cutting reading
+        // skip to its '>'; leave such values to it.
+        if crate::text::find_byte(params.as_str(), b'<').is_some() {
+            return None;
+        }
+        let end = skip(k + used);
+        let next = match b.get(end) {
+            None => None,
+            Some(b',') => Some(end + 1),
+            Some(_) => return None,
+        };
+        Some((
+            NameAddr {
+                display,
+                uri,
+                params,
+                bracketed: true,
+            },
+            next,
+        ))
+    }
+
     /// The display name without quotes and escapes.
     pub fn display_name(&self) -> Option<Cow<'a, str>> {
         let d = self.display?;
@@ -144,6 +213,11 @@ macro_rules! name_addr_header {
             const NAME: HeaderName = HeaderName::$name;
             fn parse(value: &'a str) -> Result<Self, ValueError> {
                 NameAddr::parse(value).map($ty)
+            }
+
+            #[inline]
+            fn parse_list_prefix(list: &'a str) -> Option<(Self, Option<usize>)> {
+                NameAddr::list_prefix(list, |_, _, _| Ok(())).map(|(a, next)| ($ty(a), next))
             }
         }
 
@@ -266,24 +340,36 @@ impl<'a> TypedHeader<'a> for Contact<'a> {
         if trim_lws(value) == "*" {
             return Ok(Contact::Wildcard);
         }
-        // Readers take the first `expires` and `q`, so only those are checked.
-        let (mut seen_expires, mut seen_q) = (false, false);
-        let a = NameAddr::parse_visit(value, |name, v, off| {
-            if name.len() == 7 && !seen_expires && name.eq_ignore_ascii_case("expires") {
-                seen_expires = true;
-                if let Some(e) = v {
-                    crate::text::parse_decimal(e, u64::from(u32::MAX))
-                        .ok_or(ValueError::new("invalid Contact expires", off))?;
-                }
-            } else if name.len() == 1 && !seen_q && name.eq_ignore_ascii_case("q") {
-                seen_q = true;
-                if let Some(q) = v {
-                    parse_qvalue(q).ok_or(ValueError::new("invalid Contact q-value", off))?;
-                }
-            }
-            Ok(())
-        })?;
+        let a = NameAddr::parse_visit(value, contact_param_check())?;
         Ok(Contact::Address(a))
+    }
+
+    #[inline]
+    fn parse_list_prefix(list: &'a str) -> Option<(Self, Option<usize>)> {
+        NameAddr::list_prefix(list, contact_param_check())
+            .map(|(a, next)| (Contact::Address(a), next))
+    }
+}
+
+/// Checks a Contact's `expires` and `q` as its parameters are read. Readers
+/// take the first of each, so only those are checked.
+fn contact_param_check<'a>() -> impl FnMut(&'a str, Option<&'a str>, usize) -> Result<(), ValueError>
+{
+    let (mut seen_expires, mut seen_q) = (false, false);
+    move |name, v, off| {
+        if name.len() == 7 && !seen_expires && name.eq_ignore_ascii_case("expires") {
+            seen_expires = true;
+            if let Some(e) = v {
+                crate::text::parse_decimal(e, u64::from(u32::MAX))
+                    .ok_or(ValueError::new("invalid Contact expires", off))?;
+            }
+        } else if name.len() == 1 && !seen_q && name.eq_ignore_ascii_case("q") {
+            seen_q = true;
+            if let Some(q) = v {
+                parse_qvalue(q).ok_or(ValueError::new("invalid Contact q-value", off))?;
+            }
+        }
+        Ok(())
     }
 }
 

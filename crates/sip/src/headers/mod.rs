@@ -30,4 +30,131 @@ pub trait TypedHeader<'a>: Sized {
 
     /// Parses one value (one list element for list headers).
     fn parse(value: &'a str) -> Result<Self, ValueError>;
+
+    /// Reads the list element at the start of `list` (the rest of a list
+    /// header's value) in one pass, without first searching for the comma
+    /// that ends it. Returns the value and the offset just past that comma,
+    /// or `None` as the offset for the last element.
+    ///
+    /// Returning `None` hands the element to the general reading: cut at
+    /// the first comma outside quotes and angle brackets, then
+    /// [`TypedHeader::parse`], which also reports errors. An
+    /// implementation must give the same value and the same next element
+    /// as that reading whenever it returns `Some`; the default always
+    /// returns `None`.
+    #[inline]
+    fn parse_list_prefix(list: &'a str) -> Option<(Self, Option<usize>)> {
+        let _ = list;
+        None
+    }
+}
+
+/// The one-pass reading of a list element of header `name` at the start of
+/// `list`, for the headers that have one: `Some(next)` when it read the
+/// element (see [`TypedHeader::parse_list_prefix`]), `None` otherwise.
+#[inline]
+pub(crate) fn check_list_prefix(name: HeaderName, list: &str) -> Option<Option<usize>> {
+    fn read<'a, H: TypedHeader<'a>>(list: &'a str) -> Option<Option<usize>> {
+        H::parse_list_prefix(list).map(|(_, next)| next)
+    }
+    match name {
+        HeaderName::Via => read::<Via>(list),
+        HeaderName::Contact => read::<Contact>(list),
+        HeaderName::Route => read::<Route>(list),
+        HeaderName::RecordRoute => read::<RecordRoute>(list),
+        HeaderName::Path => read::<Path>(list),
+        HeaderName::ServiceRoute => read::<ServiceRoute>(list),
+        HeaderName::PAssertedIdentity => read::<PAssertedIdentity>(list),
+        HeaderName::PPreferredIdentity => read::<PPreferredIdentity>(list),
+        HeaderName::Diversion => read::<Diversion>(list),
+        HeaderName::HistoryInfo => read::<HistoryInfo>(list),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{find_unquoted, trim_lws};
+    use proptest::prelude::*;
+
+    /// Walks `list` with the comma-cutting reading and checks that the
+    /// one-pass reading, wherever it answers, gives the same value and the
+    /// same next element.
+    fn agrees<'a, H>(list: &'a str) -> Result<(), TestCaseError>
+    where
+        H: TypedHeader<'a> + PartialEq + std::fmt::Debug,
+    {
+        let mut rest = list;
+        loop {
+            let Ok(cut) = find_unquoted(rest, b',') else {
+                prop_assert!(H::parse_list_prefix(rest).is_none(), "{:?}", rest);
+                return Ok(());
+            };
+            let end = cut.unwrap_or(rest.len());
+            let item = trim_lws(&rest[..end]);
+            let general = if item.is_empty() {
+                None
+            } else {
+                H::parse(item).ok()
+            };
+            if let Some((value, next)) = H::parse_list_prefix(rest) {
+                prop_assert_eq!(Some(value), general, "{:?}", rest);
+                prop_assert_eq!(next, cut.map(|c| c + 1), "{:?}", rest);
+            }
+            match cut {
+                Some(c) => rest = &rest[c + 1..],
+                None => return Ok(()),
+            }
+        }
+    }
+
+    fn fragments() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("\"A, b\" "),
+            Just("Bob "),
+            Just("<sip:alice@example.com>"),
+            Just("<sip:[2001:db8::1]:5060;lr>"),
+            Just("<sip:a@b?x=y>"),
+            Just("<sips:+4930;user=phone@h>"),
+            Just("sip:bob@h"),
+            Just(";tag=abc"),
+            Just(";lr"),
+            Just(";q=0.5"),
+            Just(";q=2"),
+            Just(";expires=60"),
+            Just(";x=\"a,b\""),
+            Just(";x=<y>"),
+            Just(";x=<y,z>"),
+            Just("SIP/2.0/UDP 192.0.2.1:5060"),
+            Just("SIP / 2.0 / TCP h"),
+            Just(";branch=z9hG4bK1;rport"),
+            Just(";received=[::1]"),
+            Just(" , "),
+            Just(","),
+            Just(" "),
+            Just("\""),
+            Just("<"),
+            Just(">"),
+            Just("*"),
+        ];
+        proptest::collection::vec(piece, 0..8).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn one_pass_list_elements_agree_with_comma_cutting(list in fragments()) {
+            agrees::<Via>(&list)?;
+            agrees::<Contact>(&list)?;
+            agrees::<Route>(&list)?;
+            agrees::<PAssertedIdentity>(&list)?;
+        }
+
+        #[test]
+        fn one_pass_list_elements_agree_on_noise(list in "[a-c<>\";=, :@/.0-9]{0,32}") {
+            agrees::<Via>(&list)?;
+            agrees::<Contact>(&list)?;
+            agrees::<Route>(&list)?;
+        }
+    }
 }

@@ -44,6 +44,31 @@ impl<'a> TypedHeader<'a> for Via<'a> {
     const NAME: HeaderName = HeaderName::Via;
 
     fn parse(value: &'a str) -> Result<Self, ValueError> {
+        parse_via(value, None).map(|(v, _)| v)
+    }
+
+    #[inline]
+    fn parse_list_prefix(list: &'a str) -> Option<(Self, Option<usize>)> {
+        let (via, end) = parse_via(list, Some(b',')).ok()?;
+        // A '<' in a parameter value would make the comma-cutting reading
+        // skip to its '>'; leave such values to it.
+        if crate::text::find_byte(via.params.as_str(), b'<').is_some() {
+            return None;
+        }
+        match list.as_bytes().get(end) {
+            None => Some((via, None)),
+            Some(b',') => Some((via, Some(end + 1))),
+            Some(_) => None,
+        }
+    }
+}
+
+/// Reads a Via value. With `stop`, the parameters may end at that byte (the
+/// comma before the next list element) and the offset where reading ended
+/// is returned, after any white space; without, the whole value is read.
+#[inline]
+fn parse_via(value: &str, stop: Option<u8>) -> Result<(Via<'_>, usize), ValueError> {
+    {
         let total = value.len();
         let at = |rest: &str| total - rest.len();
         let s = trim_lws_start(value);
@@ -83,9 +108,12 @@ impl<'a> TypedHeader<'a> for Via<'a> {
             );
             s = trim_lws_start(&r[end..]);
         }
-        let raw = crate::text::trim_lws(s);
+        let raw = match stop {
+            None => crate::text::trim_lws(s),
+            Some(_) => s,
+        };
         let base = at(s);
-        let params = Params::parse_visit(raw, ParamKind::Header, |name, value, off| {
+        let (params, used) = Params::lex(raw, ParamKind::Header, stop, |name, value, off| {
             // Dispatch on length first: most parameters are branch and rport.
             let is = |n: &str| name.eq_ignore_ascii_case(n);
             let (needs_value, max) = match name.len() {
@@ -106,14 +134,22 @@ impl<'a> TypedHeader<'a> for Via<'a> {
             Ok(())
         })
         .map_err(|e| e.shift(base))?;
-        Ok(Via {
-            protocol,
-            version,
-            transport,
-            host,
-            port,
-            params,
-        })
+        let mut end = base + used;
+        let b = value.as_bytes();
+        while end < b.len() && is_lws(b[end]) {
+            end += 1;
+        }
+        Ok((
+            Via {
+                protocol,
+                version,
+                transport,
+                host,
+                port,
+                params,
+            },
+            end,
+        ))
     }
 }
 
