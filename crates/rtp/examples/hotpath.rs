@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! cargo run --release -p heron-rtp --example hotpath -- --streams 100 --seconds 10 \
-//!     [--rounds 5] [--profile AES_CM_128_HMAC_SHA1_80]
+//!     [--rounds 5] [--profile AES_CM_128_HMAC_SHA1_80] [--shared-port]
 //! ```
 //!
 //! N "PBX" sockets send one SRTP packet (160-octet G.711 payload, protected
@@ -14,6 +14,12 @@
 //! to its PBX socket, which counts it. The baseline does the same with
 //! plain sockets: send, receive, echo the same octets, receive. Both run on one thread; CPU time is that
 //! thread's (`/proc/thread-self/schedstat`).
+//!
+//! With `--shared-port` the agent sessions all share one UDP socket
+//! ([`Driver::with_shared_port`]: `recvmmsg`/`sendmmsg` batches, routing by
+//! source address) instead of a socket each; the baseline stays plain
+//! send/recv on a socket per stream. The tool then also prints the
+//! driver's system calls per relayed packet.
 //!
 //! Each path runs `--seconds` in all, in `--rounds` alternating phases
 //! (the baseline first in even rounds, the hot path first in odd ones), so
@@ -40,6 +46,7 @@ struct Args {
     seconds: u64,
     rounds: u32,
     profile: SrtpProfile,
+    shared_port: bool,
 }
 
 fn parse() -> Result<Args, String> {
@@ -48,9 +55,14 @@ fn parse() -> Result<Args, String> {
         seconds: 10,
         rounds: 5,
         profile: SrtpProfile::Aes128CmHmacSha1_80,
+        shared_port: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        if flag == "--shared-port" {
+            a.shared_port = true;
+            continue;
+        }
         let v = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--streams" => a.streams = v.parse().map_err(|e| format!("--streams: {e}"))?,
@@ -271,7 +283,11 @@ impl HotRig {
         // The PBX side is a measuring rig as cheap as the baseline's peers:
         // plain sockets sending the stored SRTP packets and counting the
         // echoes without unprotecting them.
-        let mut agent = Driver::new();
+        let mut agent = if a.shared_port {
+            Driver::with_shared_port(lo)?
+        } else {
+            Driver::new()
+        };
         let mut pbx = Vec::new();
         for i in 0..a.streams {
             let sock = UdpSocket::bind(lo).await?;
@@ -404,9 +420,9 @@ fn main() -> ExitCode {
             };
             rounds.push((b, h));
         }
-        Ok::<_, Box<dyn std::error::Error>>(rounds)
+        Ok::<_, Box<dyn std::error::Error>>((rounds, hot.agent.stats()))
     });
-    let rounds = match result {
+    let (rounds, driver) = match result {
         Ok(r) => r,
         Err(e) => {
             eprintln!("hotpath: {e}");
@@ -439,8 +455,17 @@ fn main() -> ExitCode {
         .map(|(b, h)| (per(h) / per(b) - 1.0) * 100.0)
         .collect();
     println!(
-        "streams={} seconds={} rounds={} profile={} datagram={}B",
-        a.streams, a.seconds, a.rounds, a.profile, size
+        "streams={} seconds={} rounds={} profile={} datagram={}B ports={}",
+        a.streams,
+        a.seconds,
+        a.rounds,
+        a.profile,
+        size,
+        if a.shared_port {
+            "shared"
+        } else {
+            "per-session"
+        }
     );
     println!(
         "baseline_udp: packets_per_s={:.0} cpu_ns_per_packet={:.0} loss={:.4}",
@@ -453,6 +478,14 @@ fn main() -> ExitCode {
         hot.relayed as f64 / hot.wall.as_secs_f64(),
         per(&hot),
         loss(&hot)
+    );
+    let per_packet = |n: u64| n as f64 / driver.received.max(1) as f64;
+    println!(
+        "hot_path_driver: receive_calls_per_packet={:.2} send_calls_per_packet={:.2} unknown_source={} send_dropped={}",
+        per_packet(driver.receive_calls),
+        per_packet(driver.send_calls),
+        driver.unknown_source,
+        driver.send_dropped
     );
     println!(
         "rounds_overhead_pct={}",

@@ -14,8 +14,10 @@
 //! - [`jitter`]: the adaptive jitter buffer.
 //! - [`session`]: one call's media as a sans-IO state machine, configured
 //!   from plain data (addresses, payload types, ptime, direction, keys).
-//! - `driver` (feature `tokio`, default): sockets from a port range, many
-//!   sessions served by one task.
+//! - `driver` (feature `tokio`, default): many sessions served by one
+//!   task, each on its own port from a range (the default, as PBXs expect)
+//!   or all on one shared port with batched `recvmmsg`/`sendmmsg` I/O,
+//!   routed by source address and SSRC.
 //!
 //! ```
 //! use heron_rtp::rtp::{write_rtp_packet, RtpHeader, RtpPacket};

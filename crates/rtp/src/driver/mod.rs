@@ -1,10 +1,29 @@
-//! The tokio driver: binds one UDP socket per media session from a port
-//! range and moves datagrams between the sockets and the sans-IO sessions.
-//! One [`Driver`] serves many sessions from one task.
+//! The tokio driver: moves datagrams between UDP sockets and the sans-IO
+//! sessions. One [`Driver`] serves many sessions from one task, in one of
+//! two port models:
 //!
-//! Reading drains every ready socket with non-blocking receives into one
-//! reused buffer (a batch per wake-up); writing drains each session's queue
-//! with non-blocking sends. Nothing is allocated per packet.
+//! - **A port per session** ([`Driver::new`], the default): each session
+//!   binds an even port from a range (and the next odd one for RTCP without
+//!   rtcp-mux), as PBXs expect from a SIP phone. Reading drains every ready
+//!   socket with non-blocking receives into one reused buffer; writing
+//!   drains each session's queue with non-blocking sends.
+//! - **One shared port** ([`Driver::with_shared_port`]): one socket carries
+//!   every session's media (rtcp-mux required), read with `recvmmsg` and
+//!   written with `sendmmsg`, up to 32 datagrams per system call; datagrams
+//!   are routed by source address, then SSRC (below). For services
+//!   carrying many calls behind one media address.
+//!
+//! Nothing is allocated per packet in either.
+//!
+//! Shared-port routing: a datagram goes to the session whose peer address
+//! (where it sends to, following latching) is the datagram's source; from
+//! an address no session sends to, to the session that knows its SSRC
+//! (learned from packets it accepted, or announced with
+//! [`Driver::expect_ssrc`]); otherwise it is dropped and counted in
+//! [`DriverStats::unknown_source`]. Routing never moves a session's peer
+//! address: the session latches on its own rules (RFC 4961: only after an
+//! authenticated SRTP packet, or the configured run of plain RTP packets),
+//! and the driver then routes the new address to it.
 
 use std::future::poll_fn;
 use std::io;
@@ -16,6 +35,11 @@ use rand_core::RngCore;
 use tokio::net::UdpSocket;
 
 use crate::session::{Handled, MediaSession, SessionConfig, SessionError};
+
+mod mmsg;
+mod shared;
+
+use shared::{Keys, SharedPort};
 
 /// A range of UDP ports to bind media sockets in (even ports are used for
 /// RTP, RFC 3550 §11).
@@ -59,10 +83,14 @@ pub enum DriverError {
     /// The session refused its configuration.
     #[error(transparent)]
     Session(#[from] SessionError),
+    /// A shared media port carries RTP and RTCP on one port: the session
+    /// must use rtcp-mux (no `remote_rtcp_addr`).
+    #[error("a shared media port needs rtcp-mux; the session has a separate RTCP address {0}")]
+    RtcpMuxRequired(SocketAddr),
 }
 
-struct Entry {
-    id: SessionId,
+/// A session's own sockets (port-per-session model).
+struct Ports {
     socket: UdpSocket,
     /// The same socket as a plain non-blocking std socket for sending: a
     /// UDP send never waits, and tokio's `try_send_to` would report
@@ -70,6 +98,14 @@ struct Entry {
     send: std::net::UdpSocket,
     /// The RTCP socket (RTP port + 1) when RTCP is not multiplexed.
     rtcp: Option<(UdpSocket, std::net::UdpSocket)>,
+}
+
+struct Entry {
+    id: SessionId,
+    /// `None` on a shared port.
+    ports: Option<Ports>,
+    /// What a shared port routes to this session by.
+    keys: Keys,
     session: MediaSession,
 }
 
@@ -98,6 +134,20 @@ pub struct DriverStats {
     pub send_dropped: u64,
     /// Datagrams that were neither RTP nor RTCP.
     pub other: u64,
+    /// Shared port: datagrams no session claimed (unknown source address
+    /// and SSRC), dropped.
+    pub unknown_source: u64,
+    /// Shared port: datagrams longer than a batch buffer (2,048 octets),
+    /// dropped.
+    pub oversized: u64,
+    /// Receive calls that returned data: one per datagram with a port
+    /// per session, one per batch on a shared port (the calls that find a
+    /// socket empty are not counted: tokio answers most of them from its
+    /// readiness state without a system call).
+    pub receive_calls: u64,
+    /// Send system calls made (one per datagram with a port per session,
+    /// one per batch on a shared port, plus one per refused datagram).
+    pub send_calls: u64,
 }
 
 /// Serves many [`MediaSession`]s from one task; see the module documentation.
@@ -107,12 +157,14 @@ pub struct Driver {
     next_port: u16,
     buf: Box<[u8]>,
     stats: DriverStats,
+    shared: Option<Box<SharedPort>>,
 }
 
 impl std::fmt::Debug for Driver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Driver")
             .field("sessions", &self.entries.len())
+            .field("shared_port", &self.shared.as_ref().map(|s| s.local_addr()))
             .field("stats", &self.stats)
             .finish()
     }
@@ -125,7 +177,7 @@ impl Default for Driver {
 }
 
 impl Driver {
-    /// An empty driver.
+    /// An empty driver binding a port per session.
     pub fn new() -> Self {
         Driver {
             entries: Vec::new(),
@@ -133,11 +185,33 @@ impl Driver {
             next_port: 0,
             buf: vec![0u8; 65536].into_boxed_slice(),
             stats: DriverStats::default(),
+            shared: None,
         }
     }
 
-    /// Binds an even port from `range` on `cfg.local_addr`'s IP (its port is
-    /// replaced by the bound one) and starts a session on it.
+    /// An empty driver whose sessions all share one UDP socket bound to
+    /// `addr` (port 0: any free port), with batched I/O; see the module
+    /// documentation. Datagrams are handled up to 2,048 octets (a
+    /// session's `max_packet` plus SRTP overhead must stay below that:
+    /// longer received ones are dropped and counted in
+    /// [`DriverStats::oversized`], longer outgoing ones are not sent).
+    pub fn with_shared_port(addr: SocketAddr) -> Result<Self, DriverError> {
+        let mut d = Self::new();
+        d.shared = Some(Box::new(SharedPort::bind(addr)?));
+        Ok(d)
+    }
+
+    /// The shared port's address, when the driver has one.
+    pub fn shared_addr(&self) -> Option<SocketAddr> {
+        self.shared.as_ref().map(|s| s.local_addr())
+    }
+
+    /// Starts a session. With a port per session, binds an even port from
+    /// `range` on `cfg.local_addr`'s IP (its port is replaced by the bound
+    /// one). On a shared port, `range` is not used: `cfg.local_addr`
+    /// becomes the shared port's address, datagrams from
+    /// `cfg.remote_addr` are routed to the session, and the session must
+    /// use rtcp-mux.
     pub fn add_session(
         &mut self,
         mut cfg: SessionConfig,
@@ -146,21 +220,54 @@ impl Driver {
         ntp_now: u64,
         rng: Box<dyn RngCore + Send>,
     ) -> Result<SessionId, DriverError> {
-        let ip = cfg.local_addr.ip();
-        let pair = cfg.remote_rtcp_addr.is_some();
-        let (socket, send, rtcp) = self.bind_in(ip, range, pair)?;
-        cfg.local_addr = socket.local_addr()?;
-        let session = MediaSession::new(cfg, now, ntp_now, rng)?;
         let id = SessionId(self.next_id);
+        if let Some(shared) = self.shared.as_mut() {
+            if let Some(rtcp) = cfg.remote_rtcp_addr {
+                return Err(DriverError::RtcpMuxRequired(rtcp));
+            }
+            cfg.local_addr = shared.local_addr();
+            let session = MediaSession::new(cfg, now, ntp_now, rng)?;
+            let mut keys = Keys::default();
+            shared.register(self.entries.len(), &mut keys, session.remote_addr());
+            self.entries.push(Entry {
+                id,
+                ports: None,
+                keys,
+                session,
+            });
+        } else {
+            let ip = cfg.local_addr.ip();
+            let pair = cfg.remote_rtcp_addr.is_some();
+            let (socket, send, rtcp) = self.bind_in(ip, range, pair)?;
+            cfg.local_addr = socket.local_addr()?;
+            let session = MediaSession::new(cfg, now, ntp_now, rng)?;
+            self.entries.push(Entry {
+                id,
+                ports: Some(Ports { socket, send, rtcp }),
+                keys: Keys::default(),
+                session,
+            });
+        }
         self.next_id += 1;
-        self.entries.push(Entry {
-            id,
-            socket,
-            send,
-            rtcp,
-            session,
-        });
         Ok(id)
+    }
+
+    /// Shared port: routes datagrams carrying `ssrc` that come from an
+    /// address no session sends to (a peer behind a NAT, or one whose SDP
+    /// address is not where its media comes from) to session `id`, for
+    /// example from the SDP's `a=ssrc`. The session still latches to that
+    /// address only after an authenticated packet. SSRCs of accepted
+    /// packets are learned without this. Returns false for an unknown
+    /// session or a driver without a shared port.
+    pub fn expect_ssrc(&mut self, id: SessionId, ssrc: u32) -> bool {
+        let Some(shared) = self.shared.as_mut() else {
+            return false;
+        };
+        let Some(i) = self.entries.iter().position(|e| e.id == id) else {
+            return false;
+        };
+        shared.expect_ssrc(i, &mut self.entries[i].keys, ssrc);
+        true
     }
 
     #[allow(clippy::type_complexity)]
@@ -223,6 +330,13 @@ impl Driver {
     /// Removes a session (after closing it and flushing its BYE).
     pub fn remove_session(&mut self, id: SessionId) -> Option<MediaSession> {
         let i = self.entries.iter().position(|e| e.id == id)?;
+        let last = self.entries.len() - 1;
+        if let Some(shared) = self.shared.as_mut() {
+            shared.unregister(i, &self.entries[i].keys);
+            if i != last {
+                shared.moved(last, i, &self.entries[last].keys);
+            }
+        }
         Some(self.entries.swap_remove(i).session)
     }
 
@@ -242,15 +356,17 @@ impl Driver {
     /// The local address of session `id`'s RTCP socket, when RTCP is not multiplexed.
     pub fn local_rtcp_addr(&self, id: SessionId) -> Option<SocketAddr> {
         let e = self.entries.iter().find(|e| e.id == id)?;
-        e.rtcp.as_ref().and_then(|(r, _)| r.local_addr().ok())
+        let ports = e.ports.as_ref()?;
+        ports.rtcp.as_ref().and_then(|(r, _)| r.local_addr().ok())
     }
 
     /// The local address of session `id`'s socket.
     pub fn local_addr(&self, id: SessionId) -> Option<SocketAddr> {
-        self.entries
-            .iter()
-            .find(|e| e.id == id)
-            .and_then(|e| e.socket.local_addr().ok())
+        let e = self.entries.iter().find(|e| e.id == id)?;
+        match &e.ports {
+            Some(p) => p.socket.local_addr().ok(),
+            None => self.shared_addr(),
+        }
     }
 
     /// Counters.
@@ -261,12 +377,15 @@ impl Driver {
     /// Waits until at least one socket is readable.
     pub async fn readable(&self) {
         poll_fn(|cx| {
+            if let Some(shared) = &self.shared {
+                return shared.socket().poll_recv_ready(cx).map(|_| ());
+            }
             let mut ready = false;
-            for e in &self.entries {
-                if e.socket.poll_recv_ready(cx).is_ready() {
+            for p in self.entries.iter().filter_map(|e| e.ports.as_ref()) {
+                if p.socket.poll_recv_ready(cx).is_ready() {
                     ready = true;
                 }
-                if let Some((r, _)) = &e.rtcp {
+                if let Some((r, _)) = &p.rtcp {
                     if r.poll_recv_ready(cx).is_ready() {
                         ready = true;
                     }
@@ -284,14 +403,21 @@ impl Driver {
     /// Receives everything the sockets hold now and feeds it to the
     /// sessions. Returns the number of datagrams.
     pub fn drain(&mut self, now: Instant) -> usize {
+        if let Some(shared) = self.shared.as_mut() {
+            return shared.drain(&mut self.entries, now, &mut self.stats);
+        }
         let mut n = 0;
         for e in &mut self.entries {
-            let socks = std::iter::once(&e.socket).chain(e.rtcp.as_ref().map(|(r, _)| r));
+            let Some(p) = &e.ports else {
+                continue;
+            };
+            let socks = std::iter::once(&p.socket).chain(p.rtcp.as_ref().map(|(r, _)| r));
             for sock in socks {
                 loop {
                     match sock.try_recv_from(&mut self.buf) {
                         Ok((len, src)) => {
                             n += 1;
+                            self.stats.receive_calls += 1;
                             if let Handled::Other(_) =
                                 e.session.handle_datagram(now, src, &mut self.buf[..len])
                             {
@@ -311,17 +437,25 @@ impl Driver {
 
     /// Sends every queued datagram of every session.
     pub fn flush(&mut self) {
+        if let Some(shared) = self.shared.as_mut() {
+            shared.flush(&mut self.entries, &mut self.stats);
+            return;
+        }
         for e in &mut self.entries {
             Self::flush_entry(e, &mut self.stats);
         }
     }
 
     fn flush_entry(e: &mut Entry, stats: &mut DriverStats) {
+        let Some(p) = &e.ports else {
+            return;
+        };
         // Straight from the session's buffer: no copy per packet.
         while let Some((t, datagram)) = e.session.poll_datagram() {
-            let sock = match (&e.rtcp, t.rtcp) {
+            stats.send_calls += 1;
+            let sock = match (&p.rtcp, t.rtcp) {
                 (Some((_, rtcp)), true) => rtcp,
-                _ => &e.send,
+                _ => &p.send,
             };
             match sock.send_to(datagram, t.destination) {
                 Ok(_) => stats.sent += 1,
