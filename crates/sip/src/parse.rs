@@ -98,8 +98,8 @@ impl Message {
         framing: Framing,
         limits: &Limits,
     ) -> Result<Message, ParseError> {
-        let (mut msg, end) = parse_head(&buf, limits)?;
-        let declared = content_length(&msg)?;
+        let (mut msg, end, first_length) = parse_head(&buf, limits)?;
+        let declared = content_length(&msg, first_length)?;
         let available = buf.len() - end;
         let body_len = match (declared, framing) {
             (Some(n), _) if n > limits.max_body_bytes => {
@@ -137,10 +137,9 @@ impl Message {
 
 /// Reads Content-Length: `None` if absent, an error if malformed or if
 /// several values disagree (RFC 4475 §3.3.9).
-fn content_length(msg: &Message) -> Result<Option<usize>, ParseError> {
+fn content_length(msg: &Message, first: usize) -> Result<Option<usize>, ParseError> {
     let mut found: Option<usize> = None;
-    for f in msg
-        .fields
+    for f in msg.fields[first.min(msg.fields.len())..]
         .iter()
         .filter(|f| f.name == HeaderName::ContentLength)
     {
@@ -223,7 +222,9 @@ fn too_large_head(limits: &Limits) -> ParseError {
 /// end of the section is found on the way, not by a separate scan), then
 /// checks it is UTF-8 and reads the start line. Returns the message
 /// without its body and the offset just past the empty line.
-fn parse_head(buf: &Bytes, limits: &Limits) -> Result<(Message, usize), ParseError> {
+/// Also returns the index of the first Content-Length field (the number
+/// of fields when there is none), so the body framing need not look for it.
+fn parse_head(buf: &Bytes, limits: &Limits) -> Result<(Message, usize, usize), ParseError> {
     let b: &[u8] = buf;
     let mut skip = 0;
     while skip < b.len() && (b[skip] == b'\r' || b[skip] == b'\n') {
@@ -246,6 +247,7 @@ fn parse_head(buf: &Bytes, limits: &Limits) -> Result<(Message, usize), ParseErr
 
     // Header lines; `pos` is at the start of a line.
     let mut fields: Vec<Field> = Vec::with_capacity(24);
+    let mut first_length = usize::MAX;
     let (end_raw, end) = loop {
         let Some((content_end, next)) = lines.next_from(pos) else {
             return Err(unterminated(b, limits));
@@ -279,12 +281,14 @@ fn parse_head(buf: &Bytes, limits: &Limits) -> Result<(Message, usize), ParseErr
         // character-by-character token check.
         let colon_at = crate::text::find_in(&b[pos..value_end], b':').map(|c| pos + c);
         let mut known = HeaderName::Other;
+        let mut known_end = pos;
         if let Some(c) = colon_at {
             let mut ne = c;
             while ne > pos && (b[ne - 1] == b' ' || b[ne - 1] == b'\t') {
                 ne -= 1;
             }
             known = HeaderName::from_bytes(&b[pos..ne]);
+            known_end = ne;
         }
         let (name, name_end, colon) = match (known, colon_at) {
             (HeaderName::Other, _) | (_, None) => {
@@ -307,21 +311,23 @@ fn parse_head(buf: &Bytes, limits: &Limits) -> Result<(Message, usize), ParseErr
                 }
                 (HeaderName::Other, name_end, colon)
             }
-            (name, Some(colon)) => {
-                let mut ne = colon;
-                while b[ne - 1] == b' ' || b[ne - 1] == b'\t' {
-                    ne -= 1;
-                }
-                (name, ne, colon)
-            }
+            (name, Some(colon)) => (name, known_end, colon),
         };
+        // Nearly every value starts after one space and ends at the CR.
         let mut vs = colon + 1;
-        while vs < value_end && crate::text::is_lws(b[vs]) {
+        if vs < value_end && b[vs] == b' ' {
             vs += 1;
         }
+        if vs < value_end && crate::text::is_lws(b[vs]) {
+            while vs < value_end && crate::text::is_lws(b[vs]) {
+                vs += 1;
+            }
+        }
         let mut ve = value_end;
-        while ve > vs && crate::text::is_lws(b[ve - 1]) {
-            ve -= 1;
+        if ve > vs && crate::text::is_lws(b[ve - 1]) {
+            while ve > vs && crate::text::is_lws(b[ve - 1]) {
+                ve -= 1;
+            }
         }
         if fields.len() >= limits.max_headers {
             return Err(err(
@@ -331,6 +337,9 @@ fn parse_head(buf: &Bytes, limits: &Limits) -> Result<(Message, usize), ParseErr
                 },
                 pos,
             ));
+        }
+        if name == HeaderName::ContentLength && first_length == usize::MAX {
+            first_length = fields.len();
         }
         fields.push(Field {
             name,
@@ -360,6 +369,7 @@ fn parse_head(buf: &Bytes, limits: &Limits) -> Result<(Message, usize), ParseErr
             auto_length: false,
         },
         end,
+        first_length,
     ))
 }
 
