@@ -208,6 +208,14 @@ fn parse_scheme(s: &str) -> Result<(&str, &str), ValueError> {
 impl<'a> Uri<'a> {
     /// Parses a URI. Angle brackets are not part of a URI.
     pub fn parse(s: &'a str) -> Result<Uri<'a>, ValueError> {
+        // `sip:` in any case, from one word; the colon compares exactly.
+        if let Some(head) = s.as_bytes().first_chunk::<4>() {
+            if u32::from_le_bytes(*head) | 0x0020_2020 == u32::from_le_bytes(*b"sip:") {
+                return SipUri::parse_after_scheme(&s[4..], false)
+                    .map(Uri::Sip)
+                    .map_err(|e| e.shift(4));
+            }
+        }
         let (scheme, rest) = parse_scheme(s)?;
         let off = scheme.len() + 1;
         if scheme.eq_ignore_ascii_case("sip") {
