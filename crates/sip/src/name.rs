@@ -45,12 +45,19 @@ macro_rules! header_names {
                 Self::from_bytes(name.as_bytes())
             }
 
+            /// The header whose compact form is letter `c`, in any case.
+            #[cold]
+            fn from_compact(c: u8) -> HeaderName {
+                let c = c.to_ascii_lowercase() as char;
+                $( if $compact == Some(c) { return HeaderName::$variant; } )*
+                HeaderName::Other
+            }
+
             /// Looks up a name given as bytes (full or compact, any case).
+            #[inline]
             pub(crate) fn from_bytes(name: &[u8]) -> HeaderName {
                 if name.len() == 1 {
-                    let c = name[0].to_ascii_lowercase() as char;
-                    $( if $compact == Some(c) { return HeaderName::$variant; } )*
-                    return HeaderName::Other;
+                    return Self::from_compact(name[0]);
                 }
                 if name.is_empty() {
                     return HeaderName::Other;
