@@ -17,62 +17,171 @@ fn check_all<'m, H: TypedHeader<'m>>(msg: &'m Message) -> Result<(), ParseError>
     Ok(())
 }
 
+/// Where the headers [`Message::validate`] looks at are: one pass over the
+/// fields instead of one per header.
+#[derive(Default)]
+struct Seen {
+    vias: u32,
+    from: Slot,
+    to: Slot,
+    cseq: Slot,
+    max_forwards: bool,
+    content_type: bool,
+    /// Contact, Route, Record-Route, Require or Proxy-Require present.
+    lists: [bool; 5],
+}
+
+/// How often a single-valued header appears and its first field.
+#[derive(Default, Clone, Copy)]
+struct Slot {
+    count: u32,
+    first: usize,
+}
+
+impl Slot {
+    fn note(&mut self, i: usize) {
+        if self.count == 0 {
+            self.first = i;
+        }
+        self.count += 1;
+    }
+}
+
+impl Seen {
+    fn of(msg: &Message) -> Seen {
+        use crate::HeaderName as N;
+        let mut s = Seen::default();
+        for (i, f) in msg.fields.iter().enumerate() {
+            match f.name {
+                N::Via => s.vias += 1,
+                N::From => s.from.note(i),
+                N::To => s.to.note(i),
+                N::CSeq => s.cseq.note(i),
+                N::MaxForwards => s.max_forwards = true,
+                N::ContentType => s.content_type = true,
+                N::Contact => s.lists[0] = true,
+                N::Route => s.lists[1] = true,
+                N::RecordRoute => s.lists[2] = true,
+                N::Require => s.lists[3] = true,
+                N::ProxyRequire => s.lists[4] = true,
+                _ => {}
+            }
+        }
+        s
+    }
+}
+
 impl Message {
+    fn field_value(&self, i: usize) -> &str {
+        self.fields
+            .get(i)
+            .map_or("", |f| f.value.get(&self.head, &self.extra))
+    }
+
+    /// The value of a header that must appear once, when it appears once
+    /// and `quick` recognises it (then its typed parser accepts it too).
+    fn single_quick(&self, slot: Slot, quick: impl Fn(&str) -> bool) -> bool {
+        slot.count == 1 && quick(self.field_value(slot.first))
+    }
+
+    /// Whether every Via field holds one value that [`quick::via`]
+    /// recognises.
+    fn vias_quick(&self) -> bool {
+        self.fields
+            .iter()
+            .filter(|f| f.name == Via::NAME)
+            .all(|f| quick::via(f.value.get(&self.head, &self.extra)))
+    }
+
     /// Validates the message beyond syntax. The first failure is returned;
     /// [`ParseError::status_code`] says what a server answers (400 or 505).
     /// Missing Max-Forwards and a Via without branch are accepted, as an
     /// RFC 2543 peer sends them (RFC 4475 §3.4.1).
+    ///
+    /// Values in the forms peers usually write (see [`quick`]) are
+    /// recognised by a quick scan whose language is a subset of the typed
+    /// parser's; anything else goes through the typed parser, so the result
+    /// is the same as parsing every header.
     pub fn validate(&self) -> Result<(), ParseError> {
         if self.version != (2, 0) {
             return Err(ParseError::new(ParseErrorKind::UnsupportedVersion, 0));
         }
-        if let Some(Uri::Sip(u)) = self.request_uri() {
-            if u.headers.is_some() {
-                return Err(ParseError::new(
-                    ParseErrorKind::StartLine("Request-URI must not contain headers"),
-                    0,
-                ));
+        // Only a URI with a '?' can have a headers component.
+        let uri_has_query = self
+            .request_uri_str()
+            .is_some_and(|u| memchr::memchr(b'?', u.as_bytes()).is_some());
+        if uri_has_query {
+            if let Some(Uri::Sip(u)) = self.request_uri() {
+                if u.headers.is_some() {
+                    return Err(ParseError::new(
+                        ParseErrorKind::StartLine("Request-URI must not contain headers"),
+                        0,
+                    ));
+                }
             }
         }
-        if !self.has(Via::NAME) {
+        let seen = Seen::of(self);
+        if seen.vias == 0 {
             return Err(ParseError::in_header(
                 ParseErrorKind::MissingHeader,
                 0,
                 "Via",
             ));
         }
-        check_all::<Via>(self)?;
-        self.single::<From>()?;
-        self.single::<To>()?;
+        if !self.vias_quick() {
+            check_all::<Via>(self)?;
+        }
+        if !self.single_quick(seen.from, quick::name_addr) {
+            self.single::<From>()?;
+        }
+        if !self.single_quick(seen.to, quick::name_addr) {
+            self.single::<To>()?;
+        }
         self.single::<CallId>()?;
-        let cseq = self.single::<CSeq>()?;
-        if let Some(m) = self.method() {
-            if m.as_str() != cseq.method {
-                let at = self
-                    .headers()
-                    .find(|h| h.name == CSeq::NAME)
-                    .map_or(0, |h| h.offset);
-                return Err(ParseError::in_header(
-                    ParseErrorKind::CSeqMethodMismatch,
-                    at,
-                    "CSeq",
-                ));
+        let method = self.method().map(|m| m.as_str());
+        if !self.single_quick(seen.cseq, |v| quick::cseq(v, method)) {
+            let cseq = self.single::<CSeq>()?;
+            if let Some(m) = method {
+                if m != cseq.method {
+                    let at = self
+                        .headers()
+                        .find(|h| h.name == CSeq::NAME)
+                        .map_or(0, |h| h.offset);
+                    return Err(ParseError::in_header(
+                        ParseErrorKind::CSeqMethodMismatch,
+                        at,
+                        "CSeq",
+                    ));
+                }
             }
         }
-        if self.has(MaxForwards::NAME) {
+        if seen.max_forwards {
             self.single::<MaxForwards>()?;
         }
-        if self.has(ContentType::NAME) {
+        if seen.content_type {
             self.single::<ContentType>()?;
         }
-        check_all::<Contact>(self)?;
-        check_all::<Route>(self)?;
-        check_all::<RecordRoute>(self)?;
-        check_all::<Require>(self)?;
-        check_all::<ProxyRequire>(self)?;
+        let [contact, route, record_route, require, proxy_require] = seen.lists;
+        if contact {
+            check_all::<Contact>(self)?;
+        }
+        if route {
+            check_all::<Route>(self)?;
+        }
+        if record_route {
+            check_all::<RecordRoute>(self)?;
+        }
+        if require {
+            check_all::<Require>(self)?;
+        }
+        if proxy_require {
+            check_all::<ProxyRequire>(self)?;
+        }
         Ok(())
     }
 }
+
+mod quick;
 
 /// Parses one value of a known header with its typed parser.
 fn check_value(name: crate::HeaderName, v: &str) -> Result<(), crate::ValueError> {
@@ -214,5 +323,95 @@ impl Message {
             }
         }
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use proptest::prelude::*;
+    use quick::tests::{name_addr_text, via_text};
+
+    /// `validate` as it was before the quick scans: every header through
+    /// its typed parser.
+    fn reference(m: &Message) -> Result<(), ParseError> {
+        if m.version != (2, 0) {
+            return Err(ParseError::new(ParseErrorKind::UnsupportedVersion, 0));
+        }
+        if let Some(Uri::Sip(u)) = m.request_uri() {
+            if u.headers.is_some() {
+                return Err(ParseError::new(
+                    ParseErrorKind::StartLine("Request-URI must not contain headers"),
+                    0,
+                ));
+            }
+        }
+        if !m.has(Via::NAME) {
+            return Err(ParseError::in_header(
+                ParseErrorKind::MissingHeader,
+                0,
+                "Via",
+            ));
+        }
+        check_all::<Via>(m)?;
+        m.single::<From>()?;
+        m.single::<To>()?;
+        m.single::<CallId>()?;
+        let cseq = m.single::<CSeq>()?;
+        if let Some(meth) = m.method() {
+            if meth.as_str() != cseq.method {
+                let at = m
+                    .headers()
+                    .find(|h| h.name == CSeq::NAME)
+                    .map_or(0, |h| h.offset);
+                return Err(ParseError::in_header(
+                    ParseErrorKind::CSeqMethodMismatch,
+                    at,
+                    "CSeq",
+                ));
+            }
+        }
+        if m.has(MaxForwards::NAME) {
+            m.single::<MaxForwards>()?;
+        }
+        if m.has(ContentType::NAME) {
+            m.single::<ContentType>()?;
+        }
+        check_all::<Contact>(m)?;
+        check_all::<Route>(m)?;
+        check_all::<RecordRoute>(m)?;
+        check_all::<Require>(m)?;
+        check_all::<ProxyRequire>(m)?;
+        Ok(())
+    }
+
+    fn message(start: &str, via: &str, from: &str, to: &str, cseq: &str) -> Option<Message> {
+        let text = format!(
+            "{start}\r\nVia: {via}\r\nFrom: {from}\r\nTo: {to}\r\nCall-ID: c@h\r\n\
+             CSeq: {cseq}\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+        );
+        Message::parse(Bytes::from(text)).ok()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn validate_gives_what_every_typed_parser_gives(
+            method in "(OPTIONS|INVITE)",
+            via in via_text(),
+            from in name_addr_text(),
+            to in name_addr_text(),
+            cseq in "(1|42|4294967296|x) (OPTIONS|INVITE|BYE)",
+        ) {
+            let start = format!("{method} sip:a@b SIP/2.0");
+            if let Some(m) = message(&start, &via, &from, &to, &cseq) {
+                prop_assert_eq!(m.validate(), reference(&m));
+            }
+            if let Some(m) = message("SIP/2.0 200 OK", &via, &from, &to, &cseq) {
+                prop_assert_eq!(m.validate(), reference(&m));
+            }
+        }
     }
 }

@@ -1,0 +1,569 @@
+//! Quick recognisers for the header values [`Message::validate`] reads on
+//! every message, in the forms peers usually write them. Each accepts a
+//! subset of what the typed parser accepts (never more: anything unusual,
+//! such as white space, quoted parameters, escapes in parameters, IPv6
+//! references or a `?`, is declined and left to the parser), so a value
+//! they accept is valid and a value they decline is parsed in full.
+//! They never panic and do not allocate.
+//!
+//! [`Message::validate`]: crate::Message::validate
+
+const fn table(extra: &[u8]) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = (i as u8).is_ascii_alphanumeric();
+        i += 1;
+    }
+    let mut j = 0;
+    while j < extra.len() {
+        t[extra[j] as usize] = true;
+        j += 1;
+    }
+    t
+}
+
+/// `token` (RFC 3261 §25.1).
+static TOKEN: [bool; 256] = table(b"-.!%*_+`'~");
+/// Unreserved and user-unreserved characters of a user part, without
+/// the ones that could end it (`;`, `?`, `/`, `:`) and without `%`
+/// (escapes are checked on their own).
+static USER: [bool; 256] = table(b"-_.!~*'()&=+$,");
+/// URI parameter names and values: unreserved characters only.
+static URI_PARAM: [bool; 256] = table(b"-_.!~*'()");
+/// Header parameter values: token, and what an address in `received`
+/// or `maddr` adds.
+static VALUE: [bool; 256] = table(b"-.!%*_+`'~:[]");
+
+fn run(b: &[u8], mut i: usize, class: &[bool; 256]) -> usize {
+    while i < b.len() && class[b[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
+/// A user part from `i`: user characters and `%HH` escapes. Returns
+/// where it stops.
+fn user(b: &[u8], mut i: usize) -> usize {
+    loop {
+        i = run(b, i, &USER);
+        match (b.get(i), b.get(i + 1), b.get(i + 2)) {
+            (Some(b'%'), Some(h), Some(l)) if h.is_ascii_hexdigit() && l.is_ascii_hexdigit() => {
+                i += 3
+            }
+            _ => return i,
+        }
+    }
+}
+
+/// A host from `i`: a dotted-quad IPv4 address or a domain name whose
+/// labels start with a letter or digit, hold letters, digits and `-`,
+/// and which has a letter somewhere. Returns where it ends; the byte
+/// there is not a host character.
+fn host(b: &[u8], i: usize) -> Option<usize> {
+    let end = run(b, i, &HOST);
+    let h = b.get(i..end)?;
+    let first = *h.first()?;
+    if matches!(b.get(end), Some(b'_')) || !first.is_ascii_alphanumeric() {
+        return None;
+    }
+    if h.iter().all(|c| c.is_ascii_digit() || *c == b'.') {
+        return ipv4(h).then_some(end);
+    }
+    // Labels: none empty, none starting with '-', no trailing dot.
+    let mut prev = b'.';
+    for &c in h {
+        if prev == b'.' && !c.is_ascii_alphanumeric() {
+            return None;
+        }
+        prev = c;
+    }
+    (prev != b'.').then_some(end)
+}
+
+static HOST: [bool; 256] = table(b"-.");
+
+fn ipv4(h: &[u8]) -> bool {
+    let mut parts = 0;
+    for part in h.split(|c| *c == b'.') {
+        parts += 1;
+        if part.is_empty() || part.len() > 3 || decimal(part, 255).is_none() {
+            return false;
+        }
+    }
+    parts == 4
+}
+
+/// Digits only, at most `max`.
+fn decimal(d: &[u8], max: u32) -> Option<u32> {
+    if d.is_empty() || d.len() > 10 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for c in d {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u64::from(c - b'0');
+    }
+    u32::try_from(v).ok().filter(|v| *v <= max)
+}
+
+/// `:port` at `i` if there is one; returns where it ends.
+fn port(b: &[u8], i: usize) -> Option<usize> {
+    if b.get(i) != Some(&b':') {
+        return Some(i);
+    }
+    let end = run(b, i + 1, &DIGIT);
+    if end - (i + 1) > 5 {
+        return None;
+    }
+    decimal(b.get(i + 1..end)?, 65535).map(|_| end)
+}
+
+static DIGIT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = b'0';
+    while c <= b'9' {
+        t[c as usize] = true;
+        c += 1;
+    }
+    t
+};
+
+/// A `sip:`/`sips:` URI (lower-case scheme) with an optional user part,
+/// a host, an optional port and unreserved-only parameters, and nothing
+/// else: no password, headers, escapes outside the user part or white
+/// space.
+pub(crate) fn sip_uri(b: &[u8]) -> bool {
+    let i = if b.starts_with(b"sip:") {
+        4
+    } else if b.starts_with(b"sips:") {
+        5
+    } else {
+        return false;
+    };
+    let u = user(b, i);
+    let h = match b.get(u) {
+        Some(b'@') if u > i => u + 1,
+        // No user part: then there is no '@' anywhere (the scan below
+        // refuses one), as the parser's first-'@' reading needs.
+        _ => i,
+    };
+    let Some(mut at) = host(b, h).and_then(|e| port(b, e)) else {
+        return false;
+    };
+    while b.get(at) == Some(&b';') {
+        let name = run(b, at + 1, &URI_PARAM);
+        if name == at + 1 {
+            return false;
+        }
+        at = name;
+        if b.get(at) == Some(&b'=') {
+            let value = run(b, at + 1, &URI_PARAM);
+            if value == at + 1 {
+                return false;
+            }
+            at = value;
+        }
+    }
+    at == b.len()
+}
+
+/// `;name[=value]...` header parameters from `i` to the end, no white
+/// space, token names and [`VALUE`] values; `check` sees each one.
+fn header_params(
+    b: &[u8],
+    mut i: usize,
+    mut check: impl FnMut(&[u8], Option<&[u8]>) -> bool,
+) -> bool {
+    while i < b.len() {
+        if b[i] != b';' {
+            return false;
+        }
+        let name_end = run(b, i + 1, &TOKEN);
+        if name_end == i + 1 {
+            return false;
+        }
+        let name = &b[i + 1..name_end];
+        i = name_end;
+        let mut value = None;
+        if b.get(i) == Some(&b'=') {
+            let end = run(b, i + 1, &VALUE);
+            if end == i + 1 {
+                return false;
+            }
+            value = Some(&b[i + 1..end]);
+            i = end;
+        }
+        if !check(name, value) {
+            return false;
+        }
+    }
+    true
+}
+
+/// A From/To-style value: `<URI>`, `"display" <URI>` or
+/// `display tokens <URI>`, then header parameters; the URI as
+/// [`sip_uri`] takes it.
+pub(crate) fn name_addr(v: &str) -> bool {
+    let b = v.as_bytes();
+    let open = match b.first() {
+        Some(b'<') => 0,
+        Some(b'"') => {
+            // A quoted display name without escapes, then SP/HTAB.
+            let Some(q) = memchr::memchr2(b'"', b'\\', &b[1..]) else {
+                return false;
+            };
+            if b[1 + q] != b'"' {
+                return false;
+            }
+            let mut i = q + 2;
+            while matches!(b.get(i), Some(b' ' | b'\t')) {
+                i += 1;
+            }
+            i
+        }
+        Some(c) if TOKEN[*c as usize] => {
+            let mut i = 0;
+            while i < b.len() && (TOKEN[b[i] as usize] || b[i] == b' ' || b[i] == b'\t') {
+                i += 1;
+            }
+            i
+        }
+        _ => return false,
+    };
+    if b.get(open) != Some(&b'<') {
+        return false;
+    }
+    let Some(close) = memchr::memchr(b'>', &b[open..]).map(|c| open + c) else {
+        return false;
+    };
+    sip_uri(&b[open + 1..close]) && header_params(b, close + 1, |_, _| true)
+}
+
+/// One Via value: `SIP/2.0/transport host[:port]` and header
+/// parameters, with `branch`, `received`, `maddr` and `ttl` holding a
+/// value and `rport`/`ttl` values in range, as the parser checks.
+pub(crate) fn via(v: &str) -> bool {
+    let b = v.as_bytes();
+    let Some(rest) = b.strip_prefix(b"SIP/2.0/") else {
+        return false;
+    };
+    let t = run(rest, 0, &TOKEN);
+    if t == 0 || rest.get(t) != Some(&b' ') {
+        return false;
+    }
+    let Some(i) = host(rest, t + 1).and_then(|e| port(rest, e)) else {
+        return false;
+    };
+    header_params(rest, i, |name, value| {
+        let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
+        if is("rport") {
+            value.is_none_or(|v| decimal(v, 65535).is_some())
+        } else if is("ttl") {
+            value.is_some_and(|v| decimal(v, 255).is_some())
+        } else if is("branch") || is("received") || is("maddr") {
+            value.is_some()
+        } else {
+            true
+        }
+    })
+}
+
+/// CSeq: `number SP method`, the number at most 2^32-1, the method a
+/// token and, for a request, its own method.
+pub(crate) fn cseq(v: &str, method: Option<&str>) -> bool {
+    let b = v.as_bytes();
+    let n = run(b, 0, &DIGIT);
+    if decimal(&b[..n], u32::MAX).is_none() || b.get(n) != Some(&b' ') {
+        return false;
+    }
+    let m = &b[n + 1..];
+    !m.is_empty() && run(m, 0, &TOKEN) == m.len() && method.is_none_or(|want| want.as_bytes() == m)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::{cseq, name_addr as quick_name_addr, sip_uri, via as quick_via};
+    use crate::headers::{CSeq, NameAddr, TypedHeader, Via};
+    use crate::uri::Uri;
+    use proptest::prelude::*;
+
+    #[test]
+    fn usual_forms_are_recognised() {
+        for v in [
+            "<sip:bench@example.com>;tag=b1",
+            "<sip:svc@example.com>",
+            "\"Support Line\" <sip:+4930555010@example.com>;tag=8f3a2c1b",
+            "Bob <sips:bob@192.0.2.4:5061;transport=tls>;tag=a-b.c",
+            "<sip:%61lice@pbx-1.example.org;user=phone;lr>",
+            "<sip:10.0.0.2>",
+        ] {
+            assert!(quick_name_addr(v), "{v}");
+            assert!(NameAddr::parse(v).is_ok(), "{v}");
+        }
+        for v in [
+            "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK776asdhds;rport",
+            "SIP/2.0/TLS pbx.example.com;branch=z9hG4bKx;rport=5061;received=[2001:db8::1]",
+            "SIP/2.0/UDP h.example:5070;branch=z9hG4bKa;maddr=239.1.2.3;ttl=16",
+        ] {
+            assert!(quick_via(v), "{v}");
+            assert!(Via::parse(v).is_ok(), "{v}");
+        }
+        assert!(cseq("4294967295 OPTIONS", Some("OPTIONS")));
+        assert!(cseq("1 INVITE", None));
+    }
+
+    #[test]
+    fn unusual_forms_are_left_to_the_parser() {
+        for v in [
+            " <sip:a@b>",
+            "<sip:a@b> ;tag=1",
+            "<sip:a:pw@b>",
+            "<sip:a@b?subject=x>",
+            "<sip:a@[2001:db8::1]>",
+            "<sip:a@b.>",
+            "<sip:a@b_c>",
+            "<sip:a@-b>",
+            "<sip:a@b@c>",
+            "<sip:b;x=a@c>",
+            "<sip:a@b:65536>",
+            "<sip:a@b:050600>",
+            "<sip:a@256.1.1.1>",
+            "<sip:a@1.2.3>",
+            "<SIP:a@b>",
+            "<tel:+4930555>",
+            "<sip:a@b>;x=\"q\"",
+            "\"a\\\"b\" <sip:a@b>",
+            "sip:a@b;tag=1",
+            "<sip:a@b>;tag=",
+            "<sip:a%2@b>",
+        ] {
+            assert!(!quick_name_addr(v), "{v}");
+        }
+        for v in [
+            "SIP/2.0/UDP  h;branch=z9hG4bKx",
+            "SIP / 2.0 / UDP h",
+            "SIP/2.0/UDP h;rport=65536",
+            "SIP/2.0/UDP h;ttl=256",
+            "SIP/2.0/UDP h;ttl",
+            "SIP/2.0/UDP h;branch",
+            "SIP/2.0/UDP h;received",
+            "SIP/2.0/UDP h, SIP/2.0/UDP p",
+            "SIP/2.0/UDP [::1]",
+            "SIP/2.0/UDP h;x=\"a\"",
+        ] {
+            assert!(!quick_via(v), "{v}");
+        }
+        for (v, m) in [
+            ("1 INVITE", Some("OPTIONS")),
+            ("4294967296 INVITE", None),
+            (" 1 INVITE", None),
+            ("1  INVITE", None),
+            ("1 INVITE ", None),
+            ("1", None),
+            ("x INVITE", None),
+        ] {
+            assert!(!cseq(v, m), "{v}");
+        }
+    }
+
+    /// Picks one of `usual` four times in five, else one of `odd`.
+    fn pick(
+        usual: &'static [&'static str],
+        odd: &'static [&'static str],
+    ) -> impl Strategy<Value = &'static str> {
+        prop_oneof![4 => prop::sample::select(usual), 1 => prop::sample::select(odd)]
+    }
+
+    /// `s` with one character from an awkward set inserted, replacing
+    /// the byte there, or left alone.
+    fn mutate(s: String) -> impl Strategy<Value = String> {
+        let len = s.len();
+        (
+            0..=len,
+            prop::sample::select(
+                &[
+                    "", "", "", "", "", "", "", "", "", "", "", "", " ", "\t", ";", ":", "@", "<",
+                    ">", "\"", "\\", ",", "?", "%", "=", "_", "-", ".", "[", "]", "0", "9", "a",
+                    "Z", "é", "/",
+                ][..],
+            ),
+            any::<bool>(),
+        )
+            .prop_map(move |(at, c, replace)| {
+                let mut out = s.clone();
+                if out.is_char_boundary(at) {
+                    let end = if replace {
+                        out[at..].chars().next().map_or(at, |ch| at + ch.len_utf8())
+                    } else {
+                        at
+                    };
+                    out.replace_range(at..end, c);
+                }
+                out
+            })
+    }
+
+    fn uri() -> impl Strategy<Value = String> {
+        (
+            pick(&["sip:", "sips:"], &["SIP:", "tel:"]),
+            pick(
+                &["", "alice@", "%61b@", "+49-30@", "a.b_c~@"],
+                &["a;b@", "a:pw@", "@", "a?b@", "%4@"],
+            ),
+            pick(
+                &["example.com", "10.0.0.1", "x-1.y", "0.0.0.0", "A"],
+                &[
+                    "256.0.0.1",
+                    "1.2.3",
+                    "a..b",
+                    "-a.com",
+                    "b.",
+                    "b_c",
+                    "[2001:db8::1]",
+                    "1.2.3.4a",
+                ],
+            ),
+            pick(&["", ":5060", ":65535", ":0"], &[":65536", ":", ":050600"]),
+            prop::collection::vec(
+                pick(
+                    &[";lr", ";transport=tcp", ";user=phone"],
+                    &[";x=", ";=y", ";a=b@c", ";a:b", ";%41", ";x=[1]"],
+                ),
+                0..3,
+            ),
+            pick(&[""], &["?subject=x", "?"]),
+        )
+            .prop_map(|(s, u, h, p, params, q)| format!("{s}{u}{h}{p}{}{q}", params.concat()))
+    }
+
+    fn header_params() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            pick(
+                &[";tag=abc", ";TAG=9", ";a=b:c", ";x=[::1]", ";t=%"],
+                &[";tag=", ";tag", " ;tag=1", ";x=\"q\"", ";;", ";a=b=c"],
+            ),
+            0..3,
+        )
+        .prop_map(|p| p.concat())
+    }
+
+    pub(crate) fn name_addr_text() -> impl Strategy<Value = String> {
+        (
+            pick(
+                &["", "\"Al ice\" ", "Bob ", "\"<>\" "],
+                &["\"a\\\"b\" ", "\"x\"", "B_b\t", "\"x"],
+            ),
+            uri(),
+            header_params(),
+            prop::bool::weighted(0.9),
+        )
+            .prop_map(|(d, u, p, bracket)| {
+                if bracket {
+                    format!("{d}<{u}>{p}")
+                } else {
+                    format!("{u}{p}")
+                }
+            })
+            .prop_flat_map(mutate)
+    }
+
+    pub(crate) fn via_text() -> impl Strategy<Value = String> {
+        (
+            pick(
+                &["SIP/2.0/UDP ", "SIP/2.0/TLS "],
+                &["SIP / 2.0 / TCP ", "SIP/2.0/ ", "SIP/2.0/UDP"],
+            ),
+            pick(
+                &["10.0.0.1", "pbx.example.com", "h"],
+                &["1.2.3", "a..b", "b_c", "[::1]"],
+            ),
+            pick(&["", ":5060"], &[":99999", ":"]),
+            prop::collection::vec(
+                pick(
+                    &[
+                        ";branch=z9hG4bKx",
+                        ";rport",
+                        ";rport=5060",
+                        ";ttl=1",
+                        ";x",
+                        ";received=10.0.0.9",
+                        ";maddr=239.1.1.1",
+                    ],
+                    &[
+                        ";branch",
+                        ";rport=65536",
+                        ";ttl=256",
+                        ";ttl",
+                        ";received",
+                        ";maddr",
+                        ";RPORT=x",
+                        ";x=\"y\"",
+                        ";b=a=c",
+                    ],
+                ),
+                0..4,
+            ),
+            pick(&[""], &[", SIP/2.0/UDP p"]),
+        )
+            .prop_map(|(a, h, p, params, more)| format!("{a}{h}{p}{}{more}", params.concat()))
+            .prop_flat_map(mutate)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn quick_name_addr_accepts_only_what_the_parser_accepts(v in name_addr_text()) {
+            if quick_name_addr(&v) {
+                prop_assert!(NameAddr::parse(&v).is_ok(), "{}", v);
+            }
+            if let Some(u) = v.strip_prefix('<').and_then(|s| s.strip_suffix('>')) {
+                if sip_uri(u.as_bytes()) {
+                    prop_assert!(Uri::parse(u).is_ok(), "{}", u);
+                }
+            }
+        }
+
+        #[test]
+        fn quick_via_accepts_only_what_the_parser_accepts(v in via_text()) {
+            if quick_via(&v) {
+                prop_assert!(Via::parse(&v).is_ok(), "{}", v);
+            }
+        }
+
+        #[test]
+        fn quick_cseq_agrees_with_the_parser(v in "[0-9]{0,11}[ \t]{0,2}[A-Za-z\"]{0,7}[ ]?") {
+            if cseq(&v, None) {
+                let c = CSeq::parse(&v);
+                prop_assert!(c.is_ok(), "{}", v);
+                if cseq(&v, Some("INVITE")) {
+                    prop_assert_eq!(c.map(|c| c.method).ok(), Some("INVITE"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn quick_scans_never_panic_on_odd_bytes() {
+        for v in [
+            "",
+            "<",
+            "\"",
+            "\"\\",
+            "<sip:",
+            "<sip:a@",
+            "SIP/2.0/",
+            "SIP/2.0/U ",
+            "1 ",
+            "é <sip:é>",
+        ] {
+            let _ = quick_name_addr(v);
+            let _ = quick_via(v);
+            let _ = cseq(v, Some("INVITE"));
+            let _ = sip_uri(v.as_bytes());
+        }
+    }
+}
