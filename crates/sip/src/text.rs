@@ -20,7 +20,9 @@ pub(crate) const fn class_table(extra: &[u8], alnum: bool) -> [bool; 256] {
 }
 
 pub(crate) static TOKEN: [bool; 256] = class_table(b"-.!%*_+`'~", true);
-static WORD: [bool; 256] = class_table(b"-.!%*_+`'~()<>:\\\"/[]?{}", true);
+/// `word` characters (RFC 3261 §25.1): token characters and the
+/// separators a Call-ID may hold.
+pub(crate) static WORD: [bool; 256] = class_table(b"-.!%*_+`'~()<>:\\\"/[]?{}", true);
 static LWS: [bool; 256] = class_table(b" \t\r\n", false);
 
 /// The end of the run of `class` bytes starting at `from`: the first index
@@ -56,12 +58,6 @@ pub(crate) fn class_run(class: &[bool; 256], b: &[u8], from: usize) -> usize {
 #[inline]
 pub(crate) fn is_token_char(b: u8) -> bool {
     TOKEN[b as usize]
-}
-
-/// `word` characters: token plus separators allowed in Call-ID.
-#[inline]
-pub(crate) fn is_word_char(b: u8) -> bool {
-    WORD[b as usize]
 }
 
 /// The first position of byte `b` in `s`.

@@ -4,7 +4,7 @@ use super::TypedHeader;
 use crate::error::ValueError;
 use crate::name::HeaderName;
 use crate::params::{ParamKind, Params};
-use crate::text::{is_token, is_token_char, is_word_char, parse_decimal, trim_lws};
+use crate::text::{is_token, is_token_char, parse_decimal, trim_lws};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -40,19 +40,19 @@ impl<'a> TypedHeader<'a> for CallId<'a> {
     const NAME: HeaderName = HeaderName::CallId;
     fn parse(value: &'a str) -> Result<Self, ValueError> {
         let s = trim_lws(value);
-        // One pass: word characters with at most one '@' between two
-        // non-empty words.
+        // Word characters with at most one '@' between two non-empty words
+        // ('@' is not a word character, so the first run stops at it).
         let b = s.as_bytes();
-        let mut at = None;
-        let mut ok = !b.is_empty();
-        for (i, &c) in b.iter().enumerate() {
-            if c == b'@' {
-                ok &= at.is_none() && i > 0 && i + 1 < b.len();
-                at = Some(i);
-            } else {
-                ok &= is_word_char(c);
+        let first = crate::text::class_run(&crate::text::WORD, b, 0);
+        let ok = match b.get(first) {
+            None => first > 0,
+            Some(b'@') => {
+                first > 0
+                    && first + 1 < b.len()
+                    && crate::text::class_run(&crate::text::WORD, b, first + 1) == b.len()
             }
-        }
+            Some(_) => false,
+        };
         if !ok {
             return Err(ValueError::new("invalid Call-ID", lead(value)));
         }
@@ -627,6 +627,17 @@ impl<'a> TypedHeader<'a> for Warning<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn call_id_is_word_with_at_most_one_at() {
+        for ok in ["a", "f81d4fae@foo.example.com", "x:y/[z]?{w}", " abc \r\n "] {
+            assert!(CallId::parse(ok).is_ok(), "{ok:?}");
+        }
+        for bad in ["", "@", "@x", "x@", "a@b@c", "a b", "a;b", "a,b", "\u{e9}"] {
+            assert!(CallId::parse(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(CallId::parse(" a@b ").unwrap().0, "a@b");
+    }
 
     #[test]
     fn cseq_bounds() {
