@@ -27,6 +27,12 @@ pub struct NameAddr<'a> {
 impl<'a> NameAddr<'a> {
     /// Parses a name-addr or addr-spec followed by header parameters.
     pub fn parse(value: &'a str) -> Result<NameAddr<'a>, ValueError> {
+        // The one-pass reading answers for the usual `[display] <URI>;params`;
+        // when it read the whole value, the general reading would give the
+        // same (see `list_prefix`).
+        if let Some((a, None)) = Self::list_prefix(value, |_, _, _| Ok(())) {
+            return Ok(a);
+        }
         Self::parse_visit(value, |_, _, _| Ok(()))
     }
 
@@ -340,6 +346,9 @@ impl<'a> TypedHeader<'a> for Contact<'a> {
         if trim_lws(value) == "*" {
             return Ok(Contact::Wildcard);
         }
+        if let Some((a, None)) = NameAddr::list_prefix(value, contact_param_check()) {
+            return Ok(Contact::Address(a));
+        }
         let a = NameAddr::parse_visit(value, contact_param_check())?;
         Ok(Contact::Address(a))
     }
@@ -353,8 +362,8 @@ impl<'a> TypedHeader<'a> for Contact<'a> {
 
 /// Checks a Contact's `expires` and `q` as its parameters are read. Readers
 /// take the first of each, so only those are checked.
-fn contact_param_check<'a>() -> impl FnMut(&'a str, Option<&'a str>, usize) -> Result<(), ValueError>
-{
+pub(super) fn contact_param_check<'a>(
+) -> impl FnMut(&'a str, Option<&'a str>, usize) -> Result<(), ValueError> {
     let (mut seen_expires, mut seen_q) = (false, false);
     move |name, v, off| {
         if name.len() == 7 && !seen_expires && name.eq_ignore_ascii_case("expires") {
