@@ -4,6 +4,7 @@
 //! feed it datagrams and the time, take datagrams and events out.
 
 mod config;
+mod queue;
 mod rtcp;
 
 pub use config::{Direction, Latching, MediaSecurity, PayloadFormat, SessionConfig, SrtpKeys};
@@ -20,6 +21,7 @@ use crate::jitter::{JitterBuffer, JitterStats, Playout};
 use crate::rtp::{RtpHeader, RtpPacket};
 use crate::srtp::{SrtpContext, SrtpError, SrtpStats};
 use crate::stats::ReceiveStats;
+use queue::{Pending, TxQueue};
 
 /// A media session operation failed.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -124,13 +126,6 @@ pub struct SessionStats {
     pub jitter_buffer: JitterStats,
 }
 
-struct Pending {
-    dest: SocketAddr,
-    len: usize,
-    rtcp: bool,
-    buf: Vec<u8>,
-}
-
 /// A datagram to send, copied into the caller's buffer by
 /// [`MediaSession::poll_transmit`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,6 +194,9 @@ struct Hot {
     source: Option<Source>,
     /// Read by every timer check.
     dtmf_rx: Option<DtmfReceiver>,
+    /// Polled by every frame sent.
+    dtmf_tx: Option<DtmfSender>,
+    out: TxQueue,
 }
 
 /// One call's media; see the module documentation.
@@ -207,9 +205,6 @@ pub struct MediaSession {
     tx_srtp: Option<SrtpContext>,
     rx_srtp: Option<SrtpContext>,
     jitter: JitterBuffer,
-    dtmf_tx: Option<DtmfSender>,
-    outgoing: VecDeque<Pending>,
-    pool: Vec<Vec<u8>>,
     events: VecDeque<SessionEvent>,
     // Cold: read at set-up, per RTCP report or on rare events. The
     // configuration is boxed: its per-packet fields are copied into `hot`.
@@ -306,13 +301,12 @@ impl MediaSession {
                 counters: Counters::default(),
                 source: None,
                 dtmf_rx,
+                dtmf_tx,
+                out: TxQueue::default(),
             },
             tx_srtp,
             rx_srtp,
             jitter: JitterBuffer::new(cfg.jitter_config()),
-            dtmf_tx,
-            outgoing: VecDeque::with_capacity(8),
-            pool: Vec::with_capacity(8),
             events: VecDeque::with_capacity(8),
             cfg: Box::new(cfg),
             rng,
@@ -430,15 +424,11 @@ impl MediaSession {
 
     /// A pooled buffer of `max_packet + 64` octets (zeroed only when new).
     fn take_buf(&mut self) -> Vec<u8> {
-        let size = self.hot.max_packet + 64;
-        match self.pool.pop() {
-            Some(b) if b.len() == size => b,
-            _ => vec![0u8; size],
-        }
+        self.hot.out.take_buf(self.hot.max_packet + 64)
     }
 
     fn queue(&mut self, dest: SocketAddr, buf: Vec<u8>, len: usize, rtcp: bool) {
-        self.outgoing.push_back(Pending {
+        self.hot.out.push(Pending {
             dest,
             len,
             rtcp,
@@ -461,7 +451,7 @@ impl MediaSession {
         }
         let ts = self.hot.timestamp;
         self.hot.timestamp = self.hot.timestamp.wrapping_add(timestamp_step);
-        if let (Some(tx), Some(te)) = (self.dtmf_tx.as_mut(), self.hot.telephone_event) {
+        if let (Some(tx), Some(te)) = (self.hot.dtmf_tx.as_mut(), self.hot.telephone_event) {
             if let Some(p) = tx.poll() {
                 if p.start {
                     self.dtmf_event_ts = Some(ts);
@@ -500,6 +490,7 @@ impl MediaSession {
         let units = (duration.as_nanos() * u128::from(te.clock_rate) / 1_000_000_000)
             .min(u128::from(u32::MAX)) as u32;
         let tx = self
+            .hot
             .dtmf_tx
             .as_mut()
             .ok_or(SessionError::NoTelephoneEvent)?;
@@ -533,7 +524,7 @@ impl MediaSession {
             match tx.protect_rtp(&mut buf, len) {
                 Ok(l) => len = l,
                 Err(e) => {
-                    self.pool.push(buf);
+                    self.hot.out.recycle(buf);
                     return Err(e.into());
                 }
             }
@@ -723,13 +714,13 @@ impl MediaSession {
     /// `out` are dropped.
     pub fn poll_transmit(&mut self, out: &mut [u8]) -> Option<Transmit> {
         loop {
-            let p = self.outgoing.pop_front()?;
+            let p = self.hot.out.pop()?;
             let n = p.len;
             let fits = n <= out.len();
             if fits {
                 out[..n].copy_from_slice(&p.buf[..n]);
             }
-            self.pool.push(p.buf);
+            self.hot.out.recycle(p.buf);
             if fits {
                 return Some(Transmit {
                     destination: p.dest,
@@ -745,17 +736,9 @@ impl MediaSession {
     /// that send straight from it; [`poll_transmit`](Self::poll_transmit)
     /// copies into the caller's buffer instead.
     pub fn poll_datagram(&mut self) -> Option<(Transmit, &[u8])> {
-        let p = self.outgoing.pop_front()?;
-        let t = Transmit {
-            destination: p.dest,
-            len: p.len,
-            rtcp: p.rtcp,
-        };
         // The buffer goes back to the pool (the next packet built reuses
         // it, still in cache); the borrow keeps it unchanged meanwhile.
-        self.pool.push(p.buf);
-        let buf = self.pool.last()?;
-        Some((t, &buf[..t.len]))
+        self.hot.out.pop_datagram()
     }
 
     /// The next event.

@@ -142,7 +142,7 @@ impl MediaSession {
         .map(|w| w.len());
         self.cfg.cname = cname;
         let Ok(mut len) = r else {
-            self.pool.push(buf);
+            self.hot.out.recycle(buf);
             return;
         };
         let tx = if self.cfg.separate_rtcp_keys {
@@ -154,7 +154,7 @@ impl MediaSession {
             match tx.protect_rtcp(&mut buf, len) {
                 Ok(l) => len = l,
                 Err(_) => {
-                    self.pool.push(buf);
+                    self.hot.out.recycle(buf);
                     return;
                 }
             }
