@@ -248,6 +248,14 @@ fn parse_head(buf: &Bytes, limits: &Limits) -> Result<(Message, usize, usize), P
     // Header lines; `pos` is at the start of a line.
     let mut fields: Vec<Field> = Vec::with_capacity(24);
     let mut first_length = usize::MAX;
+    // Only the first header line can start with white space: after every
+    // other, the folding loop below takes such lines as continuations.
+    if matches!(b.get(pos), Some(b' ' | b'\t')) {
+        return Err(err(
+            ParseErrorKind::HeaderLine("continuation line without a header"),
+            pos,
+        ));
+    }
     let (end_raw, end) = loop {
         let Some((content_end, next)) = lines.next_from(pos) else {
             return Err(unterminated(b, limits));
@@ -258,12 +266,6 @@ fn parse_head(buf: &Bytes, limits: &Limits) -> Result<(Message, usize, usize), P
         if content_end == pos {
             // The empty line.
             break ((pos as u32, next as u32), next);
-        }
-        if b[pos] == b' ' || b[pos] == b'\t' {
-            return Err(err(
-                ParseErrorKind::HeaderLine("continuation line without a header"),
-                pos,
-            ));
         }
         // Extend over folded continuation lines.
         let line_start = pos;
