@@ -9,7 +9,7 @@ use crate::types::{
     ConnectionCommand, ConnectionId, Event, PeerCertificate, Transmit, TransportError,
     TransportKind,
 };
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use heron_sip::StreamDecoder;
 use rand_core::RngCore;
 use std::collections::{HashMap, VecDeque};
@@ -92,8 +92,8 @@ pub(crate) struct Core {
     pub(crate) flow_by_remote: HashMap<SocketAddr, u64>,
     /// Outcomes of OPTIONS keep-alive probes, for the endpoint to act on.
     pub(crate) probe_outcomes: Vec<ProbeOutcome>,
-    /// A reused buffer for writing messages before they get their Via.
-    pub(crate) scratch: BytesMut,
+    /// A reused buffer for building the Via of a client transaction.
+    pub(crate) scratch_via: String,
     /// A reused buffer for building a stamped Via.
     pub(crate) scratch_text: String,
     pub(crate) next_id: u64,
@@ -116,7 +116,7 @@ impl Core {
             flows: FxMap::default(),
             flow_by_remote: HashMap::new(),
             probe_outcomes: Vec::new(),
-            scratch: BytesMut::new(),
+            scratch_via: String::new(),
             scratch_text: String::new(),
             next_id: 1,
         }

@@ -89,8 +89,8 @@ pub fn check_request(req: &Message, cfg: &EndpointConfig) -> Result<(), Rejectio
     // §8.2.2.1 Request-URI scheme.
     let scheme = req
         .request_uri_str()
-        .and_then(|u| u.split_once(':'))
-        .map_or("", |(s, _)| s);
+        .and_then(|u| Some(&u[..memchr::memchr(b':', u.as_bytes())?]))
+        .unwrap_or("");
     if !cfg
         .uri_schemes
         .iter()

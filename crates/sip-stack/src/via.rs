@@ -4,7 +4,6 @@
 //! response goes (§18.2.2) are in [`received`].
 
 use crate::types::TransportKind;
-use bytes::{Bytes, BytesMut};
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
@@ -29,17 +28,20 @@ pub(crate) const MAGIC_COOKIE: &str = "z9hG4bK";
 /// Length of the random part of a client branch, in hex digits.
 const CLIENT_RANDOM: usize = 16;
 
-/// The Via of a client transaction: its branch is the magic cookie, 16
-/// random hex digits and the transaction's id in hex, so a response finds
-/// its transaction without a branch table.
+/// The Via of a client transaction, written into `s` (cleared first): its
+/// branch is the magic cookie, 16 random hex digits and the transaction's
+/// id in hex, so a response finds its transaction without a branch table.
+/// Returns where the branch is in `s`.
 pub(crate) fn build_client(
+    s: &mut String,
     transport: TransportKind,
     sent_by: &str,
     random: u64,
     id: u64,
-) -> (String, (u16, u16)) {
+) -> (u16, u16) {
     // "SIP/2.0/UDP " sent-by ";branch=" cookie, 16 + up to 16 digits, ";rport"
-    let mut s = String::with_capacity(12 + sent_by.len() + 8 + 7 + 32 + 6);
+    s.clear();
+    s.reserve(12 + sent_by.len() + 8 + 7 + 32 + 6);
     s.push_str("SIP/2.0/");
     s.push_str(transport.via_token());
     s.push(' ');
@@ -47,38 +49,28 @@ pub(crate) fn build_client(
     s.push_str(";branch=");
     let start = s.len();
     s.push_str(MAGIC_COOKIE);
+    let mut digits = [0u8; 32];
     let mut r = random;
-    for _ in 0..CLIENT_RANDOM {
-        s.push(HEX[(r & 15) as usize] as char);
+    for d in &mut digits[..CLIENT_RANDOM] {
+        *d = HEX[(r & 15) as usize];
         r >>= 4;
     }
-    let digits = (64 - id.leading_zeros()).div_ceil(4).max(1);
-    for i in (0..digits).rev() {
-        s.push(HEX[((id >> (i * 4)) & 15) as usize] as char);
+    let n = (64 - id.leading_zeros()).div_ceil(4).max(1) as usize;
+    for (i, d) in digits[CLIENT_RANDOM..CLIENT_RANDOM + n]
+        .iter_mut()
+        .enumerate()
+    {
+        *d = HEX[((id >> ((n - 1 - i) * 4)) & 15) as usize];
     }
+    // Hex digits are ASCII.
+    s.push_str(std::str::from_utf8(&digits[..CLIENT_RANDOM + n]).unwrap_or(""));
     let at = (clamp16(start), clamp16(s.len()));
     s.push_str(";rport");
-    (s, at)
+    at
 }
 
 fn clamp16(n: usize) -> u16 {
     u16::try_from(n).unwrap_or(u16::MAX)
-}
-
-/// `message` (a written request or response) with `Via: via` inserted as
-/// its first header, right after the start line.
-pub(crate) fn with_top_via(message: &[u8], via: &str) -> Bytes {
-    let at = message
-        .iter()
-        .position(|b| *b == b'\n')
-        .map_or(message.len(), |i| i + 1);
-    let mut out = BytesMut::with_capacity(message.len() + via.len() + 7);
-    out.extend_from_slice(&message[..at]);
-    out.extend_from_slice(b"Via: ");
-    out.extend_from_slice(via.as_bytes());
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(&message[at..]);
-    out.freeze()
 }
 
 /// §18.1.1: a request sent to a multicast address carries that address
@@ -220,17 +212,7 @@ pub(crate) use received::{stamp, ResponseRoute};
 mod tests {
     use super::*;
     use heron_sip::headers::Via;
-    use heron_sip::{HeaderName, Message, TypedHeader};
-
-    #[test]
-    fn top_via_goes_after_the_start_line() {
-        let mut m = Message::request(heron_sip::Method::Options, "sip:a@b");
-        m.append_header(HeaderName::CallId, "c");
-        let plain = m.to_bytes();
-        let wire = with_top_via(&plain, "SIP/2.0/UDP h:1;branch=z9hG4bKx");
-        m.prepend_header(HeaderName::Via, "SIP/2.0/UDP h:1;branch=z9hG4bKx");
-        assert_eq!(wire, m.to_bytes());
-    }
+    use heron_sip::TypedHeader;
 
     #[test]
     fn branch_is_read_from_the_text() {
@@ -264,7 +246,8 @@ mod tests {
     #[test]
     fn client_branches_carry_the_id() {
         for id in [1u64, 15, 16, 0xdead_beef, u64::MAX >> 1] {
-            let (v, (s, e)) = build_client(TransportKind::Udp, "h:1", 0x0123_4567_89ab_cdef, id);
+            let mut v = String::from("left over");
+            let (s, e) = build_client(&mut v, TransportKind::Udp, "h:1", 0x0123_4567_89ab_cdef, id);
             let b = Via::parse(&v).unwrap().branch().unwrap().to_owned();
             assert_eq!(&v[s as usize..e as usize], b);
             assert!(b.starts_with(MAGIC_COOKIE));

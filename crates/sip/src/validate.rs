@@ -24,8 +24,9 @@ struct Seen {
     vias: u32,
     from: Slot,
     to: Slot,
+    call_id: Slot,
     cseq: Slot,
-    max_forwards: bool,
+    max_forwards: Slot,
     content_type: bool,
     /// Contact, Route, Record-Route, Require or Proxy-Require present.
     lists: [bool; 5],
@@ -56,8 +57,9 @@ impl Seen {
                 N::Via => s.vias += 1,
                 N::From => s.from.note(i),
                 N::To => s.to.note(i),
+                N::CallId => s.call_id.note(i),
                 N::CSeq => s.cseq.note(i),
-                N::MaxForwards => s.max_forwards = true,
+                N::MaxForwards => s.max_forwards.note(i),
                 N::ContentType => s.content_type = true,
                 N::Contact => s.lists[0] = true,
                 N::Route => s.lists[1] = true,
@@ -91,6 +93,22 @@ impl Message {
             .iter()
             .filter(|f| f.name == Via::NAME)
             .all(|f| quick::via(f.value.get(&self.head, &self.extra)))
+    }
+
+    /// Checks that CSeq is present once and well formed, as
+    /// [`Message::cseq`] reads it, without building it when it is in the
+    /// usual form (a sender checking the requests it is handed).
+    pub fn check_cseq(&self) -> Result<(), ParseError> {
+        let mut slot = Slot::default();
+        for (i, f) in self.fields.iter().enumerate() {
+            if f.name == CSeq::NAME {
+                slot.note(i);
+            }
+        }
+        if self.single_quick(slot, |v| quick::cseq(v, None)) {
+            return Ok(());
+        }
+        self.single::<CSeq>().map(|_| ())
     }
 
     /// Validates the message beyond syntax. The first failure is returned;
@@ -137,7 +155,9 @@ impl Message {
         if !self.single_quick(seen.to, quick::name_addr) {
             self.single::<To>()?;
         }
-        self.single::<CallId>()?;
+        if !self.single_quick(seen.call_id, quick::call_id) {
+            self.single::<CallId>()?;
+        }
         let method = self.method().map(|m| m.as_str());
         if !self.single_quick(seen.cseq, |v| quick::cseq(v, method)) {
             let cseq = self.single::<CSeq>()?;
@@ -155,7 +175,8 @@ impl Message {
                 }
             }
         }
-        if seen.max_forwards {
+        if seen.max_forwards.count > 0 && !self.single_quick(seen.max_forwards, quick::max_forwards)
+        {
             self.single::<MaxForwards>()?;
         }
         if seen.content_type {
@@ -386,10 +407,10 @@ mod tests {
         Ok(())
     }
 
-    fn message(start: &str, via: &str, from: &str, to: &str, cseq: &str) -> Option<Message> {
+    fn message(start: &str, via: &str, from: &str, to: &str, rest: &str) -> Option<Message> {
         let text = format!(
-            "{start}\r\nVia: {via}\r\nFrom: {from}\r\nTo: {to}\r\nCall-ID: c@h\r\n\
-             CSeq: {cseq}\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+            "{start}\r\nVia: {via}\r\nFrom: {from}\r\nTo: {to}\r\n{rest}\
+             Content-Length: 0\r\n\r\n"
         );
         Message::parse(Bytes::from(text)).ok()
     }
@@ -404,12 +425,22 @@ mod tests {
             from in name_addr_text(),
             to in name_addr_text(),
             cseq in "(1|42|4294967296|x) (OPTIONS|INVITE|BYE)",
+            call_id in "(c@h|a@|@b|x\"y|abc|a@b@c)",
+            max_forwards in "(70|256|0|x|0070)",
+            twice in prop::sample::select(&["", "From", "Call-ID", "CSeq", "Max-Forwards"][..]),
         ) {
             let start = format!("{method} sip:a@b SIP/2.0");
-            if let Some(m) = message(&start, &via, &from, &to, &cseq) {
-                prop_assert_eq!(m.validate(), reference(&m));
+            let mut rest = format!(
+                "Call-ID: {call_id}\r\nCSeq: {cseq}\r\nMax-Forwards: {max_forwards}\r\n"
+            );
+            if !twice.is_empty() {
+                rest.push_str(&format!("{twice}: 1 OPTIONS\r\n"));
             }
-            if let Some(m) = message("SIP/2.0 200 OK", &via, &from, &to, &cseq) {
+            if let Some(m) = message(&start, &via, &from, &to, &rest) {
+                prop_assert_eq!(m.validate(), reference(&m));
+                prop_assert_eq!(m.check_cseq(), m.cseq().map(|_| ()));
+            }
+            if let Some(m) = message("SIP/2.0 200 OK", &via, &from, &to, &rest) {
                 prop_assert_eq!(m.validate(), reference(&m));
             }
         }

@@ -220,6 +220,17 @@ impl Message {
         self.fields.insert(at, f);
     }
 
+    /// Replaces the value of the first field named `name`, keeping its
+    /// place and any later fields of that name (the top Via, say); appends
+    /// a field when there is none.
+    pub fn replace_first(&mut self, name: HeaderName, value: &str) {
+        self.before_change();
+        match self.fields.iter().position(|f| f.name == name) {
+            Some(i) => self.fields[i] = self.new_field(name, None, value),
+            None => self.append_header(name, value),
+        }
+    }
+
     /// Replaces every field named `name` by one with `value`, keeping the
     /// position of the first; appends when absent.
     pub fn set_header(&mut self, name: HeaderName, value: &str) {
@@ -277,6 +288,11 @@ impl Message {
     /// written byte for byte as received (trailing datagram octets after the
     /// body excepted).
     pub fn write_to(&self, out: &mut BytesMut) {
+        self.write_start(out);
+        self.write_rest(out);
+    }
+
+    fn write_start(&self, out: &mut BytesMut) {
         let head = self.head.as_bytes();
         match self.start_raw {
             Some((s, e)) => out.put_slice(&head[s as usize..e as usize]),
@@ -296,6 +312,12 @@ impl Message {
                 }
             },
         }
+    }
+
+    /// The header fields, Content-Length when needed, the empty line and
+    /// the body.
+    fn write_rest(&self, out: &mut BytesMut) {
+        let head = self.head.as_bytes();
         for f in &self.fields {
             match f.raw {
                 Some((s, e)) => out.put_slice(&head[s as usize..e as usize]),
@@ -325,28 +347,61 @@ impl Message {
 
     /// The message as bytes, ready to send.
     pub fn to_bytes(&self) -> Bytes {
-        let mut out = BytesMut::with_capacity(self.written_len_estimate());
+        let mut out = BytesMut::with_capacity(self.written_len());
         self.write_to(&mut out);
+        out.freeze()
+    }
+
+    /// The message as bytes with one more header field written first,
+    /// right after the start line, leaving the message itself as it is:
+    /// the Via a transport layer adds to each attempt of a request. CR and
+    /// LF in `value` are written as spaces. `name` is a known header
+    /// ([`HeaderName::Other`] has no name to write, so then the message is
+    /// written as it is).
+    pub fn to_bytes_with_top_header(&self, name: HeaderName, value: &str) -> Bytes {
+        if name == HeaderName::Other {
+            return self.to_bytes();
+        }
+        let name = name.as_str();
+        let extra = name.len() + value.len() + 4;
+        let mut out = BytesMut::with_capacity(self.written_len() + extra);
+        self.write_start(&mut out);
+        out.put_slice(name.as_bytes());
+        out.put_slice(b": ");
+        if has_line_break(value) {
+            out.put_slice(value.replace(['\r', '\n'], " ").as_bytes());
+        } else {
+            out.put_slice(value.as_bytes());
+        }
+        out.put_slice(b"\r\n");
+        self.write_rest(&mut out);
         out.freeze()
     }
 }
 
 impl Message {
-    /// An upper bound of the written size, so writing allocates once.
-    fn written_len_estimate(&self) -> usize {
+    /// The written size, exactly: writing allocates once, and the frozen
+    /// bytes keep that allocation (a buffer with spare room would need
+    /// another for its shared header).
+    fn written_len(&self) -> usize {
         let start = match self.start_raw {
             Some((s, e)) => (e - s) as usize,
             None => match &self.start {
+                // "METHOD uri SIP/2.0\r\n"
                 Start::Request { method, uri } => {
-                    method.as_str().len() + uri.get(&self.head, &self.extra).len() + 12
+                    method.as_str().len() + uri.get(&self.head, &self.extra).len() + 11
                 }
-                Start::Response { reason, .. } => reason.get(&self.head, &self.extra).len() + 16,
+                // "SIP/2.0 code reason\r\n"
+                Start::Response { code, reason } => {
+                    decimal_len(u64::from(*code)) + reason.get(&self.head, &self.extra).len() + 11
+                }
             },
         };
-        let fields: usize = self
-            .fields
-            .iter()
-            .map(|f| match f.raw {
+        let mut has_length = false;
+        let mut fields = 0;
+        for f in &self.fields {
+            has_length |= f.name == HeaderName::ContentLength;
+            fields += match f.raw {
                 Some((s, e)) => (e - s) as usize,
                 None => {
                     let name = match f.name {
@@ -355,10 +410,27 @@ impl Message {
                     };
                     name.len() + f.value.get(&self.head, &self.extra).len() + 4
                 }
-            })
-            .sum();
-        start + fields + 32 + self.body.len()
+            };
+        }
+        let length = if self.auto_length && !has_length {
+            // "Content-Length: n\r\n"
+            decimal_len(self.body.len() as u64) + 18
+        } else {
+            0
+        };
+        let end = self.end_raw.map_or(2, |(s, e)| (e - s) as usize);
+        start + fields + length + end + self.body.len()
     }
+}
+
+/// The number of decimal digits of `n`.
+fn decimal_len(mut n: u64) -> usize {
+    let mut len = 1;
+    while n >= 10 {
+        n /= 10;
+        len += 1;
+    }
+    len
 }
 
 impl Message {
@@ -439,7 +511,11 @@ fn put_decimal(out: &mut BytesMut, mut n: u64) {
 }
 
 fn has_line_break(s: &str) -> bool {
-    memchr::memchr2(b'\r', b'\n', s.as_bytes()).is_some()
+    let b = s.as_bytes();
+    // Header values are short and seldom hold control characters: the
+    // smallest byte (a reduction the compiler vectorises) rules them out
+    // before any search.
+    b.iter().fold(u8::MAX, |m, c| m.min(*c)) < 0x20 && memchr::memchr2(b'\r', b'\n', b).is_some()
 }
 
 /// `s` with CR and LF replaced by spaces (a header value cannot hold a
@@ -553,6 +629,87 @@ mod tests {
         r.set_body(None, Bytes::from(vec![b'x'; 12_345]));
         let text = r.to_bytes();
         assert!(text.starts_with(b"SIP/2.0 699 \r\nContent-Length: 12345\r\n\r\nx"));
+    }
+
+    #[test]
+    fn a_header_written_on_top_leaves_the_message_alone() {
+        let mut m = Message::request(Method::Options, "sip:a@b");
+        m.append_header(HeaderName::Via, "SIP/2.0/UDP old;branch=z9hG4bKold");
+        m.append_header(HeaderName::CSeq, "1 OPTIONS");
+        let wire = m.to_bytes_with_top_header(HeaderName::Via, "SIP/2.0/UDP new\r\n;x=1");
+        assert_eq!(
+            &wire[..],
+            b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP new  ;x=1\r\n\
+              Via: SIP/2.0/UDP old;branch=z9hG4bKold\r\nCSeq: 1 OPTIONS\r\n\
+              Content-Length: 0\r\n\r\n"
+        );
+        assert_eq!(m.header_values(HeaderName::Via).count(), 1);
+        assert_eq!(
+            m.to_bytes_with_top_header(HeaderName::Other, "x"),
+            m.to_bytes()
+        );
+        let parsed =
+            Message::parse(m.to_bytes_with_top_header(HeaderName::Via, "SIP/2.0/TCP t")).unwrap();
+        let vias: Vec<_> = parsed.header_values(HeaderName::Via).collect();
+        assert_eq!(vias, ["SIP/2.0/TCP t", "SIP/2.0/UDP old;branch=z9hG4bKold"]);
+    }
+
+    #[test]
+    fn replace_first_keeps_the_place_and_the_rest() {
+        let mut m = Message::request(Method::Options, "sip:a@b");
+        m.append_header(HeaderName::From, "<sip:x@y>");
+        m.append_header(HeaderName::Via, "SIP/2.0/UDP a");
+        m.append_header(HeaderName::Via, "SIP/2.0/UDP b");
+        m.replace_first(HeaderName::Via, "SIP/2.0/UDP a;received=1.2.3.4\r\n");
+        let names: Vec<_> = m.headers().map(|h| (h.name, h.value)).collect();
+        assert_eq!(
+            names,
+            [
+                (HeaderName::From, "<sip:x@y>"),
+                (HeaderName::Via, "SIP/2.0/UDP a;received=1.2.3.4  "),
+                (HeaderName::Via, "SIP/2.0/UDP b"),
+            ]
+        );
+        m.replace_first(HeaderName::CSeq, "1 OPTIONS");
+        assert_eq!(m.header_str("CSeq"), Some("1 OPTIONS"));
+    }
+
+    #[test]
+    fn the_written_length_is_exact() {
+        let parsed = Message::parse(Bytes::from_static(
+            b"INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\
+              v: SIP/2.0/UDP g\r\n  ;branch=z9hG4bK2\r\nContent-Length: 3\r\n\r\nabc",
+        ))
+        .unwrap();
+        let mut changed = parsed.clone();
+        changed.set_reason("ignored on a request");
+        changed.append_other("X-Thing", "1");
+        changed.set_request_uri("sips:b@c:5061");
+        let mut with_body = Message::response(200);
+        with_body.set_body(Some("application/sdp"), Bytes::from(vec![b'v'; 1234]));
+        let mut no_length = Message::response(99);
+        no_length.remove_header(HeaderName::ContentLength);
+        for m in [
+            parsed,
+            changed,
+            with_body,
+            no_length,
+            Message::response(100),
+            Message::response(1000),
+            Message::request(Method::Options, "sip:x"),
+        ] {
+            let bytes = m.to_bytes();
+            assert_eq!(bytes.len(), m.written_len());
+            let mut out = BytesMut::new();
+            m.write_to(&mut out);
+            assert_eq!(&out[..], &bytes[..]);
+            let top = m.to_bytes_with_top_header(HeaderName::Via, "SIP/2.0/UDP t");
+            assert_eq!(top.len(), bytes.len() + "Via: SIP/2.0/UDP t\r\n".len());
+        }
+        assert_eq!(decimal_len(0), 1);
+        assert_eq!(decimal_len(9), 1);
+        assert_eq!(decimal_len(10), 2);
+        assert_eq!(decimal_len(u64::MAX), 20);
     }
 
     /// A request carrying the headers of response `r` (to answer again).

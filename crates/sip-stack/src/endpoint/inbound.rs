@@ -29,6 +29,20 @@ fn key_2543(msg: &Message) -> Option<String> {
     ))
 }
 
+/// The method of a validated message's CSeq, read as the CSeq parser
+/// reads it (after the number and the white space that ends it) without
+/// parsing the number again.
+fn cseq_method(msg: &Message) -> Option<&str> {
+    let value = msg.header_values(HeaderName::CSeq).next()?;
+    let b = value.as_bytes();
+    let lws = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let start = b.iter().position(|c| !lws(c))?;
+    let sp = start + b[start..].iter().position(u8::is_ascii_whitespace)?;
+    let from = sp + b[sp..].iter().position(|c| !lws(c))?;
+    let to = b.iter().rposition(|c| !lws(c))? + 1;
+    value.get(from..to)
+}
+
 impl Endpoint {
     /// A datagram arrived on `local` from `remote`.
     pub fn handle_datagram(
@@ -318,13 +332,30 @@ impl Endpoint {
         // `validate` checked the Via; only the branch is read here.
         let branch = via::branch_param(top)?;
         let mut id = via::client_id(branch)?;
-        let cseq = msg.cseq().ok()?;
-        if cseq.method == "CANCEL" {
+        let method = cseq_method(msg)?;
+        if method == "CANCEL" {
             id = *self.cancels.get(&id)?;
         }
         let tx = self.txs.get(&id)?;
         let c = tx.client_part()?;
-        (tx.method.as_str() == cseq.method && c.branch.as_bytes() == branch.as_bytes())
-            .then_some(id)
+        (tx.method.as_str() == method && c.branch.as_bytes() == branch.as_bytes()).then_some(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cseq_method;
+    use heron_sip::Message;
+
+    #[test]
+    fn cseq_method_is_read_as_the_parser_reads_it() {
+        for cseq in ["1 OPTIONS", "  42\t INVITE  ", "7\r\n CANCEL", "0 X-Y"] {
+            let text = format!(
+                "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\nFrom: <sip:a@b>;tag=1\r\n\
+                 To: <sip:c@d>\r\nCall-ID: c\r\nCSeq: {cseq}\r\nContent-Length: 0\r\n\r\n"
+            );
+            let m = Message::parse(bytes::Bytes::from(text)).unwrap();
+            assert_eq!(cseq_method(&m), Some(m.cseq().unwrap().method), "{cseq:?}");
+        }
     }
 }

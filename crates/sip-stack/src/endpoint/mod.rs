@@ -287,7 +287,9 @@ impl Endpoint {
         if matches!(method, Method::Ack | Method::Cancel) {
             return Err(Error::NotARequest);
         }
-        request.cseq().map_err(|e| Error::Invalid(e.to_string()))?;
+        request
+            .check_cseq()
+            .map_err(|e| Error::Invalid(e.to_string()))?;
         if !request.has(HeaderName::MaxForwards) {
             request.append_header(HeaderName::MaxForwards, "70");
         }
@@ -354,11 +356,13 @@ impl Endpoint {
         let mut transport = target.transport;
         loop {
             let random = self.core.rng.next_u64();
+            let mut via = std::mem::take(&mut self.core.scratch_via);
             let Some(listener) = self.core.listener_for(transport, target.addr) else {
+                self.core.scratch_via = via;
                 return Err(Box::new((tx, TransportError::NoTransport(transport))));
             };
-            let (mut via, branch_at) =
-                via::build_client(transport, &listener.sent_by, random, tx.id);
+            let branch_at =
+                via::build_client(&mut via, transport, &listener.sent_by, random, tx.id);
             let ttl = if transport.is_stream() {
                 None
             } else {
@@ -374,22 +378,23 @@ impl Endpoint {
             };
             let invite = tx.kind == Kind::ClientInvite;
             let Some(c) = tx.client_mut() else {
+                self.core.scratch_via = via;
                 return Err(Box::new((tx, TransportError::NoTransport(transport))));
             };
             // The request stays without our Via (a failover attempt gets
-            // another); the bytes get it as their first header. The request
-            // is written into a reused buffer, then once into the wire bytes.
-            let scratch = &mut self.core.scratch;
-            scratch.clear();
-            if let Some(r) = &c.request {
-                r.write_to(scratch);
-            }
-            let wire = via::with_top_via(scratch, &via);
+            // another); the bytes get it as their first header, written
+            // once into the wire bytes.
+            let wire = c
+                .request
+                .as_ref()
+                .map(|r| r.to_bytes_with_top_header(HeaderName::Via, &via))
+                .unwrap_or_default();
             c.branch = Branch::new(
                 via.get(usize::from(branch_at.0)..usize::from(branch_at.1))
                     .unwrap_or(""),
             );
-            c.via = if invite { via } else { String::new() };
+            c.via = if invite { via.clone() } else { String::new() };
+            self.core.scratch_via = via;
             tx.wire = wire;
             // §18.1.1: a request too large for UDP goes over TCP when the
             // target's transport was not pinned.

@@ -89,8 +89,25 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 }
 
 fn is_token(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&c)
+    TOKEN[c as usize]
 }
+
+/// `token` characters (RFC 3261 §25.1) as a table.
+static TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = (i as u8).is_ascii_alphanumeric();
+        i += 1;
+    }
+    let extra = b"-.!%*_+`'~";
+    let mut j = 0;
+    while j < extra.len() {
+        t[extra[j] as usize] = true;
+        j += 1;
+    }
+    t
+};
 
 /// Scans a (validated) Via value: `SIP / 2.0 / UDP host:port;params`.
 /// `None` for anything unusual, which then goes through the full parser.
@@ -218,8 +235,14 @@ fn params(text: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
             }
             at = at.min(b.len());
         } else {
-            at = memchr::memchr(b';', &b[start..]).map_or(b.len(), |i| start + i);
-            eq = memchr::memchr(b'=', &b[start..at]).map(|i| start + i);
+            // One pass to the next ';', noting the first '=' (parameters
+            // are short: cheaper than two searches).
+            while at < b.len() && b[at] != b';' {
+                if b[at] == b'=' && eq.is_none() {
+                    eq = Some(at);
+                }
+                at += 1;
+            }
         }
         let end = at;
         at += 1;
@@ -237,22 +260,26 @@ fn params(text: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
 /// A dotted-quad IPv4 address, or `None` (then the host is a name).
 fn parse_v4(s: &str) -> Option<std::net::Ipv4Addr> {
     let mut o = [0u8; 4];
-    let mut n = 0;
-    for part in s.split('.') {
-        if n == 4 || part.is_empty() || part.len() > 3 {
-            return None;
-        }
-        let mut v: u16 = 0;
-        for c in part.bytes() {
-            if !c.is_ascii_digit() {
+    let (mut n, mut v, mut digits) = (0, 0u16, 0);
+    for &c in s.as_bytes() {
+        if c == b'.' {
+            if digits == 0 || n == 3 {
                 return None;
             }
+            o[n] = u8::try_from(v).ok()?;
+            (n, v, digits) = (n + 1, 0, 0);
+        } else if c.is_ascii_digit() && digits < 3 {
             v = v * 10 + u16::from(c - b'0');
+            digits += 1;
+        } else {
+            return None;
         }
-        o[n] = u8::try_from(v).ok()?;
-        n += 1;
     }
-    (n == 4).then(|| std::net::Ipv4Addr::from(o))
+    if digits == 0 || n != 3 {
+        return None;
+    }
+    o[3] = u8::try_from(v).ok()?;
+    Some(std::net::Ipv4Addr::from(o))
 }
 
 /// A port: 1 to 5 digits, at most 65535.
@@ -304,19 +331,20 @@ pub(crate) fn stamp(
     let (mut wants_rport, mut branch, mut seen_branch, mut at) = (false, None, false, None);
     let (mut maddr, mut ttl) = (None, None);
     for (name, v) in params(parts.params) {
-        if name.eq_ignore_ascii_case("rport") {
-            wants_rport = true;
-            continue;
+        // Dispatch on length first: most parameters are branch and rport.
+        let is = |n: &str| name.eq_ignore_ascii_case(n);
+        let mut is_branch = false;
+        match name.len() {
+            5 if is("rport") => {
+                wants_rport = true;
+                continue;
+            }
+            8 if is("received") => continue,
+            5 if is("maddr") => maddr = v,
+            3 if is("ttl") => ttl = v,
+            6 => is_branch = !seen_branch && is("branch"),
+            _ => {}
         }
-        if name.eq_ignore_ascii_case("received") {
-            continue;
-        }
-        if name.eq_ignore_ascii_case("maddr") {
-            maddr = v;
-        } else if name.eq_ignore_ascii_case("ttl") {
-            ttl = v;
-        }
-        let is_branch = !seen_branch && name.eq_ignore_ascii_case("branch");
         if is_branch {
             seen_branch = true;
             branch = v;
@@ -383,8 +411,7 @@ pub(crate) fn stamp(
         new.push_str(rest);
     }
     let out = top(at);
-    msg.remove_first(HeaderName::Via);
-    msg.prepend_header(HeaderName::Via, new);
+    msg.replace_first(HeaderName::Via, new);
     Some(out)
 }
 

@@ -35,7 +35,24 @@ static URI_PARAM: [bool; 256] = table(b"-_.!~*'()");
 /// or `maddr` adds.
 static VALUE: [bool; 256] = table(b"-.!%*_+`'~:[]");
 
+/// Where the run of `class` bytes from `i` ends. Eight lookups are
+/// combined before one branch: tokens, hosts and branches are often longer
+/// than a word.
 fn run(b: &[u8], mut i: usize, class: &[bool; 256]) -> usize {
+    while let Some(w) = b.get(i..i + 8) {
+        let all = class[w[0] as usize]
+            & class[w[1] as usize]
+            & class[w[2] as usize]
+            & class[w[3] as usize]
+            & class[w[4] as usize]
+            & class[w[5] as usize]
+            & class[w[6] as usize]
+            & class[w[7] as usize];
+        if !all {
+            break;
+        }
+        i += 8;
+    }
     while i < b.len() && class[b[i] as usize] {
         i += 1;
     }
@@ -56,42 +73,50 @@ fn user(b: &[u8], mut i: usize) -> usize {
     }
 }
 
-/// A host from `i`: a dotted-quad IPv4 address or a domain name whose
-/// labels start with a letter or digit, hold letters, digits and `-`,
-/// and which has a letter somewhere. Returns where it ends; the byte
-/// there is not a host character.
-fn host(b: &[u8], i: usize) -> Option<usize> {
-    let end = run(b, i, &HOST);
-    let h = b.get(i..end)?;
-    let first = *h.first()?;
-    if matches!(b.get(end), Some(b'_')) || !first.is_ascii_alphanumeric() {
-        return None;
-    }
-    if h.iter().all(|c| c.is_ascii_digit() || *c == b'.') {
-        return ipv4(h).then_some(end);
-    }
-    // Labels: none empty, none starting with '-', no trailing dot.
+/// A host from `start`: a dotted-quad IPv4 address (octets 0 to 255
+/// without leading zeros) or a domain name whose labels are not empty and
+/// do not start with `-`, with a letter or `-` somewhere and no trailing
+/// dot. Returns where it ends; the byte there is not a host character
+/// (nor `_`, which the parser would take as one). One pass.
+fn host(b: &[u8], start: usize) -> Option<usize> {
+    let mut i = start;
     let mut prev = b'.';
-    for &c in h {
-        if prev == b'.' && !c.is_ascii_alphanumeric() {
-            return None;
+    // A letter or '-' seen: a domain name rather than an IPv4 address.
+    let mut name = false;
+    let (mut dots, mut digits, mut octet, mut quad) = (0u32, 0u32, 0u32, true);
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'0'..=b'9' => {
+                // No leading zero; stays above 255 once it gets there.
+                quad &= !(digits == 1 && octet == 0);
+                octet = if octet > 255 {
+                    256
+                } else {
+                    octet * 10 + u32::from(c - b'0')
+                };
+                digits += 1;
+            }
+            b'.' => {
+                if prev == b'.' {
+                    return None;
+                }
+                quad &= octet <= 255;
+                dots += 1;
+                digits = 0;
+                octet = 0;
+            }
+            b'-' if prev == b'.' => return None,
+            b'-' | b'a'..=b'z' | b'A'..=b'Z' => name = true,
+            b'_' => return None,
+            _ => break,
         }
         prev = c;
+        i += 1;
     }
-    (prev != b'.').then_some(end)
-}
-
-static HOST: [bool; 256] = table(b"-.");
-
-fn ipv4(h: &[u8]) -> bool {
-    let mut parts = 0;
-    for part in h.split(|c| *c == b'.') {
-        parts += 1;
-        if part.is_empty() || part.len() > 3 || decimal(part, 255).is_none() {
-            return false;
-        }
+    if i == start || prev == b'.' {
+        return None;
     }
-    parts == 4
+    (name || (quad && octet <= 255 && dots == 3)).then_some(i)
 }
 
 /// Digits only, at most `max`.
@@ -258,15 +283,15 @@ pub(crate) fn via(v: &str) -> bool {
         return false;
     };
     header_params(rest, i, |name, value| {
-        let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
-        if is("rport") {
-            value.is_none_or(|v| decimal(v, 65535).is_some())
-        } else if is("ttl") {
-            value.is_some_and(|v| decimal(v, 255).is_some())
-        } else if is("branch") || is("received") || is("maddr") {
-            value.is_some()
-        } else {
-            true
+        // Dispatch on length first, as most parameters are branch and rport.
+        let is = |n: &[u8]| name.eq_ignore_ascii_case(n);
+        match name.len() {
+            5 if is(b"rport") => value.is_none_or(|v| decimal(v, 65535).is_some()),
+            3 if is(b"ttl") => value.is_some_and(|v| decimal(v, 255).is_some()),
+            6 if is(b"branch") => value.is_some(),
+            8 if is(b"received") => value.is_some(),
+            5 if is(b"maddr") => value.is_some(),
+            _ => true,
         }
     })
 }
@@ -275,18 +300,49 @@ pub(crate) fn via(v: &str) -> bool {
 /// token and, for a request, its own method.
 pub(crate) fn cseq(v: &str, method: Option<&str>) -> bool {
     let b = v.as_bytes();
-    let n = run(b, 0, &DIGIT);
-    if decimal(&b[..n], u32::MAX).is_none() || b.get(n) != Some(&b' ') {
+    let mut n = 0;
+    let mut seq: u64 = 0;
+    while let Some(c) = b.get(n).filter(|c| c.is_ascii_digit()) {
+        seq = seq * 10 + u64::from(c - b'0');
+        n += 1;
+        if n > 10 {
+            return false;
+        }
+    }
+    if n == 0 || seq > u64::from(u32::MAX) || b.get(n) != Some(&b' ') {
         return false;
     }
     let m = &b[n + 1..];
-    !m.is_empty() && run(m, 0, &TOKEN) == m.len() && method.is_none_or(|want| want.as_bytes() == m)
+    !m.is_empty() && method.is_none_or(|want| want.as_bytes() == m) && run(m, 0, &TOKEN) == m.len()
+}
+
+/// Call-ID: `word ["@" word]` with word characters limited to
+/// alphanumerics and `-.!%*_+~`.
+pub(crate) fn call_id(v: &str) -> bool {
+    let b = v.as_bytes();
+    let first = run(b, 0, &CALL_ID);
+    if first == 0 {
+        return false;
+    }
+    if first == b.len() {
+        return true;
+    }
+    b[first] == b'@' && first + 1 < b.len() && run(b, first + 1, &CALL_ID) == b.len()
+}
+
+static CALL_ID: [bool; 256] = table(b"-.!%*_+~");
+
+/// Max-Forwards: one to three digits, at most 255.
+pub(crate) fn max_forwards(v: &str) -> bool {
+    v.len() <= 3 && decimal(v.as_bytes(), 255).is_some()
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use super::{cseq, name_addr as quick_name_addr, sip_uri, via as quick_via};
-    use crate::headers::{CSeq, NameAddr, TypedHeader, Via};
+    use super::{
+        call_id, cseq, max_forwards, name_addr as quick_name_addr, sip_uri, via as quick_via,
+    };
+    use crate::headers::{CSeq, CallId, MaxForwards, NameAddr, TypedHeader, Via};
     use crate::uri::Uri;
     use proptest::prelude::*;
 
@@ -313,6 +369,14 @@ pub(crate) mod tests {
         }
         assert!(cseq("4294967295 OPTIONS", Some("OPTIONS")));
         assert!(cseq("1 INVITE", None));
+        for v in ["bench-call-id", "a84b4c76e66710@pc33.atlanta.com", "x"] {
+            assert!(call_id(v), "{v}");
+            assert!(CallId::parse(v).is_ok(), "{v}");
+        }
+        for v in ["0", "70", "255"] {
+            assert!(max_forwards(v), "{v}");
+            assert!(MaxForwards::parse(v).is_ok(), "{v}");
+        }
     }
 
     #[test]
@@ -332,6 +396,10 @@ pub(crate) mod tests {
             "<sip:a@b:050600>",
             "<sip:a@256.1.1.1>",
             "<sip:a@1.2.3>",
+            "<sip:a@010.0.0.1>",
+            "<sip:a@1.2.3.4.5>",
+            "<sip:a@1.2.3.1000>",
+            "<sip:a@a.-b>",
             "<SIP:a@b>",
             "<tel:+4930555>",
             "<sip:a@b>;x=\"q\"",
@@ -535,6 +603,18 @@ pub(crate) mod tests {
         }
 
         #[test]
+        fn quick_call_id_and_max_forwards_accept_only_what_the_parser_accepts(
+            v in "[a-c0-9@.\"<>: \t%~-]{0,8}",
+        ) {
+            if call_id(&v) {
+                prop_assert!(CallId::parse(&v).is_ok(), "{}", v);
+            }
+            if max_forwards(&v) {
+                prop_assert!(MaxForwards::parse(&v).is_ok(), "{}", v);
+            }
+        }
+
+        #[test]
         fn quick_cseq_agrees_with_the_parser(v in "[0-9]{0,11}[ \t]{0,2}[A-Za-z\"]{0,7}[ ]?") {
             if cseq(&v, None) {
                 let c = CSeq::parse(&v);
@@ -563,6 +643,8 @@ pub(crate) mod tests {
             let _ = quick_name_addr(v);
             let _ = quick_via(v);
             let _ = cseq(v, Some("INVITE"));
+            let _ = call_id(v);
+            let _ = max_forwards(v);
             let _ = sip_uri(v.as_bytes());
         }
     }
