@@ -17,10 +17,9 @@
 //! first: the buffer a pop gives back is the next insert's, so with a
 //! shallow buffer the same few stay in the CPU cache however many sessions
 //! share it (a slot per sequence number would touch a cold buffer per
-//! packet). The buffers are slices of one allocation (no pointer per
-//! buffer to follow), and the last freed one's index is kept inline. A
-//! buffer is added the first time the pool runs short and reused after
-//! that: in steady state inserting and popping do not allocate.
+//! packet). A buffer is allocated the first time the pool runs short and
+//! reused after that: in steady state inserting and popping do not
+//! allocate.
 
 use std::time::{Duration, Instant};
 
@@ -37,8 +36,6 @@ pub struct JitterConfig {
     /// Largest playout delay in packets; also the slot count.
     pub max_packets: usize,
     /// Largest payload kept, in octets; larger payloads are discarded.
-    /// Each payload buffer reserves this many octets (buffers are added as
-    /// packets queue up, at most one per slot).
     pub max_payload: usize,
     /// Pops between two shrink steps.
     pub shrink_interval: u32,
@@ -128,57 +125,14 @@ struct Slot {
     buf: u16,
 }
 
-/// Payload buffers of `size` octets, slices of one allocation.
-struct Payloads {
-    data: Vec<u8>,
-    size: usize,
-    /// Buffers in `data` (at most one per slot, 1,024 at most).
-    count: usize,
-    /// The most recently freed buffer.
-    last_freed: Option<u16>,
-    /// The other free buffers, the most recently freed last.
-    free: Vec<u16>,
-}
-
-impl Payloads {
-    /// A free buffer, the most recently freed first; a new one when none
-    /// is free (never more than one per slot, so at most 1,024).
-    fn take(&mut self) -> u16 {
-        if let Some(b) = self.last_freed.take().or_else(|| self.free.pop()) {
-            return b;
-        }
-        self.data.resize((self.count + 1) * self.size, 0);
-        self.count += 1;
-        (self.count - 1) as u16
-    }
-
-    fn give(&mut self, b: u16) {
-        if let Some(older) = self.last_freed.replace(b) {
-            self.free.push(older);
-        }
-    }
-
-    fn get(&self, b: u16, len: usize) -> &[u8] {
-        let at = usize::from(b) * self.size;
-        self.data.get(at..at + len.min(self.size)).unwrap_or(&[])
-    }
-
-    fn get_mut(&mut self, b: u16, len: usize) -> Option<&mut [u8]> {
-        let at = usize::from(b) * self.size;
-        self.data.get_mut(at..at + len)
-    }
-
-    #[cfg(test)]
-    fn free_count(&self) -> usize {
-        usize::from(self.last_freed.is_some()) + self.free.len()
-    }
-}
-
 /// The adaptive jitter buffer; see the module documentation.
 pub struct JitterBuffer {
     cfg: JitterConfig,
     slots: Vec<Slot>,
-    payloads: Payloads,
+    /// Payload buffers, grown on first use, then reused.
+    payloads: Vec<Vec<u8>>,
+    /// Free payload buffers, the most recently freed last.
+    free: Vec<usize>,
     playing: bool,
     next_seq: u16,
     ssrc: Option<u32>,
@@ -230,13 +184,8 @@ impl JitterBuffer {
         JitterBuffer {
             cfg,
             slots,
-            payloads: Payloads {
-                data: Vec::new(),
-                size: cfg.max_payload.min(usize::from(u16::MAX)),
-                count: 0,
-                last_freed: None,
-                free: Vec::new(),
-            },
+            payloads: Vec::new(),
+            free: Vec::new(),
             playing: false,
             next_seq: 0,
             ssrc: None,
@@ -281,7 +230,7 @@ impl JitterBuffer {
     fn release(&mut self, i: usize) {
         let s = &mut self.slots[i];
         s.filled = false;
-        self.payloads.give(s.buf);
+        self.free.push(usize::from(s.buf));
         self.filled -= 1;
     }
 
@@ -381,7 +330,14 @@ impl JitterBuffer {
         }
         if !self.slots[i].filled {
             self.filled += 1;
-            self.slots[i].buf = self.payloads.take();
+            // Never more buffers than slots (1,024 at most): fits a u16.
+            self.slots[i].buf = match self.free.pop() {
+                Some(b) => b as u16,
+                None => {
+                    self.payloads.push(Vec::new());
+                    (self.payloads.len() - 1) as u16
+                }
+            };
         }
         let slot = &mut self.slots[i];
         slot.filled = true;
@@ -391,9 +347,9 @@ impl JitterBuffer {
         slot.marker = marker;
         slot.ssrc = ssrc;
         slot.len = payload.len() as u16;
-        if let Some(data) = self.payloads.get_mut(slot.buf, payload.len()) {
-            data.copy_from_slice(payload);
-        }
+        let data = &mut self.payloads[usize::from(slot.buf)];
+        data.clear();
+        data.extend_from_slice(payload);
         self.buffered = self.buffered.max(usize::from(off));
         self.stats.received += 1;
     }
@@ -443,7 +399,7 @@ impl JitterBuffer {
             self.release(i);
             let s = &self.slots[i];
             return Playout::Frame(Frame {
-                payload: self.payloads.get(s.buf, usize::from(s.len)),
+                payload: &self.payloads[usize::from(s.buf)][..usize::from(s.len)],
                 payload_type: s.pt,
                 timestamp: s.ts,
                 sequence_number: s.seq,
@@ -506,6 +462,31 @@ mod tests {
     }
 
     #[test]
+    fn payloads_of_mixed_sizes_keep_their_contents() {
+        // Pooled buffers are reused for payloads longer and shorter than
+        // what they held before.
+        let t = Instant::now();
+        let mut b = jb();
+        let sizes = [20usize, 160, 161, 1000, 3];
+        let mut want = Vec::new();
+        let mut got = Vec::new();
+        for (round, order) in [[0, 1, 2, 3, 4], [4, 3, 2, 1, 0]].iter().enumerate() {
+            for (k, &i) in order.iter().enumerate() {
+                let seq = 10 + (round * 5 + k) as u16;
+                let payload = vec![seq as u8; sizes[i]];
+                b.insert(t, 1, seq, u32::from(seq) * 160, 0, false, &payload);
+                want.push((seq, payload));
+            }
+            for _ in 0..8 {
+                if let Playout::Frame(f) = b.pop() {
+                    got.push((f.sequence_number, f.payload.to_vec()));
+                }
+            }
+        }
+        assert_eq!(got, want);
+    }
+
+    #[test]
     fn in_order_stream_plays_with_one_packet_delay() {
         let t = Instant::now();
         let mut b = jb();
@@ -530,7 +511,7 @@ mod tests {
         }
         // Slot per sequence number, but one buffer: the one a pop frees is
         // the next insert's.
-        assert_eq!(b.payloads.count, 1);
+        assert_eq!(b.payloads.len(), 1);
         // Reordering and a jump release and reuse buffers too.
         for s in [600u16, 602, 601, 603] {
             ins(&mut b, t, 12_000, s);
@@ -540,9 +521,9 @@ mod tests {
             b.pop();
         }
         // Every buffer is either in a filled slot or free, none leaked.
-        assert_eq!(b.payloads.free_count() + b.filled, b.payloads.count);
+        assert_eq!(b.free.len() + b.filled, b.payloads.len());
         assert_eq!(b.filled, 0);
-        assert!(b.payloads.count <= 4);
+        assert!(b.payloads.len() <= 4);
     }
 
     #[test]
