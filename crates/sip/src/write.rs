@@ -203,6 +203,23 @@ impl Message {
         self.fields.push(f);
     }
 
+    /// Appends a header field whose value is a static string, kept without
+    /// a copy (`Max-Forwards: 70`, say). CR and LF are written as spaces,
+    /// as for [`Message::append_header`].
+    pub fn append_header_static(&mut self, name: HeaderName, value: &'static str) {
+        if has_line_break(value) {
+            return self.append_header(name, value);
+        }
+        self.before_change();
+        let value = self.push_extra(ByteString::from_static(value));
+        self.fields.push(Field {
+            name,
+            name_text: Text::CANONICAL,
+            value,
+            raw: None,
+        });
+    }
+
     /// Appends a header with a name this crate does not know.
     pub fn append_other(&mut self, name: &str, value: &str) {
         self.before_change();
@@ -652,6 +669,19 @@ mod tests {
             Message::parse(m.to_bytes_with_top_header(HeaderName::Via, "SIP/2.0/TCP t")).unwrap();
         let vias: Vec<_> = parsed.header_values(HeaderName::Via).collect();
         assert_eq!(vias, ["SIP/2.0/TCP t", "SIP/2.0/UDP old;branch=z9hG4bKold"]);
+    }
+
+    #[test]
+    fn static_values_are_appended_like_others() {
+        let mut a = Message::request(Method::Options, "sip:a@b");
+        let mut b = a.clone();
+        a.append_header_static(HeaderName::MaxForwards, "70");
+        a.append_header_static(HeaderName::Subject, "x\r\nVia: injected");
+        b.append_header(HeaderName::MaxForwards, "70");
+        b.append_header(HeaderName::Subject, "x\r\nVia: injected");
+        assert_eq!(a.to_bytes(), b.to_bytes());
+        assert_eq!(a.max_forwards(), Some(Ok(70)));
+        assert!(!a.has(HeaderName::Via));
     }
 
     #[test]

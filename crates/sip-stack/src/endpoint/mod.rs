@@ -291,7 +291,7 @@ impl Endpoint {
             .check_cseq()
             .map_err(|e| Error::Invalid(e.to_string()))?;
         if !request.has(HeaderName::MaxForwards) {
-            request.append_header(HeaderName::MaxForwards, "70");
+            request.append_header_static(HeaderName::MaxForwards, "70");
         }
         // Ours replaces a Via the caller put on top.
         request.remove_first(HeaderName::Via);
@@ -559,7 +559,7 @@ impl Endpoint {
         request.remove_first(HeaderName::Via);
         request.prepend_header(HeaderName::Via, &our_via);
         if !request.has(HeaderName::MaxForwards) {
-            request.append_header(HeaderName::MaxForwards, "70");
+            request.append_header_static(HeaderName::MaxForwards, "70");
         }
         let mut route = Route {
             transport: target.transport,
