@@ -35,21 +35,17 @@ static URI_PARAM: [bool; 256] = table(b"-_.!~*'()");
 /// or `maddr` adds.
 static VALUE: [bool; 256] = table(b"-.!%*_+`'~:[]");
 
-/// Where the run of `class` bytes from `i` ends. Eight lookups are
-/// combined before one branch: tokens, hosts and branches are often longer
-/// than a word.
+/// Where the run of `class` bytes from `i` ends. Eight bytes are looked
+/// up at a time and the end found in their mask, as tokens, hosts and
+/// branches are often longer than a word.
 fn run(b: &[u8], mut i: usize, class: &[bool; 256]) -> usize {
     while let Some(w) = b.get(i..i + 8) {
-        let all = class[w[0] as usize]
-            & class[w[1] as usize]
-            & class[w[2] as usize]
-            & class[w[3] as usize]
-            & class[w[4] as usize]
-            & class[w[5] as usize]
-            & class[w[6] as usize]
-            & class[w[7] as usize];
-        if !all {
-            break;
+        let mut m = 0u32;
+        for (k, &c) in w.iter().enumerate() {
+            m |= u32::from(class[c as usize]) << k;
+        }
+        if m != 0xff {
+            return i + m.trailing_ones() as usize;
         }
         i += 8;
     }
@@ -79,14 +75,20 @@ fn user(b: &[u8], mut i: usize) -> usize {
 /// dot. Returns where it ends; the byte there is not a host character
 /// (nor `_`, which the parser would take as one). One pass.
 fn host(b: &[u8], start: usize) -> Option<usize> {
+    const DIGIT: u8 = 1;
+    const DOT: u8 = 2;
+    const LETTER: u8 = 3;
+    const DASH: u8 = 4;
+    const UNDERSCORE: u8 = 5;
     let mut i = start;
-    let mut prev = b'.';
+    let mut prev = DOT;
     // A letter or '-' seen: a domain name rather than an IPv4 address.
     let mut name = false;
     let (mut dots, mut digits, mut octet, mut quad) = (0u32, 0u32, 0u32, true);
     while let Some(&c) = b.get(i) {
-        match c {
-            b'0'..=b'9' => {
+        let class = HOST_CLASS[c as usize];
+        match class {
+            DIGIT => {
                 // No leading zero; stays above 255 once it gets there.
                 quad &= !(digits == 1 && octet == 0);
                 octet = if octet > 255 {
@@ -96,8 +98,8 @@ fn host(b: &[u8], start: usize) -> Option<usize> {
                 };
                 digits += 1;
             }
-            b'.' => {
-                if prev == b'.' {
+            DOT => {
+                if prev == DOT {
                     return None;
                 }
                 quad &= octet <= 255;
@@ -105,19 +107,38 @@ fn host(b: &[u8], start: usize) -> Option<usize> {
                 digits = 0;
                 octet = 0;
             }
-            b'-' if prev == b'.' => return None,
-            b'-' | b'a'..=b'z' | b'A'..=b'Z' => name = true,
-            b'_' => return None,
+            LETTER => name = true,
+            DASH if prev != DOT => name = true,
+            DASH | UNDERSCORE => return None,
             _ => break,
         }
-        prev = c;
+        prev = class;
         i += 1;
     }
-    if i == start || prev == b'.' {
+    if i == start || prev == DOT {
         return None;
     }
     (name || (quad && octet <= 255 && dots == 3)).then_some(i)
 }
+
+/// Host characters: 1 digits, 2 `.`, 3 letters, 4 `-`, 5 `_`, 0 others.
+static HOST_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = match c {
+            b'0'..=b'9' => 1,
+            b'.' => 2,
+            b'a'..=b'z' | b'A'..=b'Z' => 3,
+            b'-' => 4,
+            b'_' => 5,
+            _ => 0,
+        };
+        i += 1;
+    }
+    t
+};
 
 /// Digits only, at most `max`.
 fn decimal(d: &[u8], max: u32) -> Option<u32> {
