@@ -11,10 +11,11 @@
 //! receiver would see them. On Linux it also prints `protect_cpu_ns=…
 //! unprotect_cpu_ns=…`, the same medians in this thread's CPU time
 //! (`/proc/thread-self/schedstat`), which time spent waiting for a core on
-//! a busy machine does not inflate. `context_new_ns=…` (and its CPU
-//! figure) is the creation of a context from one master key (key
-//! derivation and key schedules), the median of the repetitions' means
-//! over 10,000 creations.
+//! a busy machine does not inflate (the kernel updates it at scheduler
+//! ticks, a few milliseconds, so it needs long repetitions).
+//! `context_new_ns=…` (and its CPU figure) is the creation of a context
+//! from one master key (key derivation and key schedules), the median of
+//! the repetitions' means over 100,000 creations.
 
 // A command-line tool: printing the result is its job.
 #![allow(clippy::print_stdout)]
@@ -110,7 +111,7 @@ fn main() -> ExitCode {
     let (mut protect, mut protect_cpu) = (Vec::new(), Vec::new());
     let (mut unprotect, mut unprotect_cpu) = (Vec::new(), Vec::new());
     let (mut create, mut create_cpu) = (Vec::new(), Vec::new());
-    const CREATIONS: usize = 10_000;
+    const CREATIONS: usize = 100_000;
     let per_new = |d: Duration| d.as_nanos() as f64 / CREATIONS as f64;
     let per = |d: Duration| d.as_nanos() as f64 / a.packets as f64;
     for _ in 0..a.reps {
