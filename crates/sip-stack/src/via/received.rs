@@ -247,14 +247,25 @@ fn params(text: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
         let end = at;
         at += 1;
         let (name, value) = match eq {
-            Some(e) => (text[start..e].trim(), Some(text[e + 1..end].trim())),
-            None => (text[start..end].trim(), None),
+            Some(e) => (trim_lws(&text[start..e]), Some(trim_lws(&text[e + 1..end]))),
+            None => (trim_lws(&text[start..end]), None),
         };
         if name.is_empty() && value.is_none() {
             continue;
         }
         return Some((name, value));
     })
+}
+
+/// `s` without linear white space (SP, HTAB, CR, LF) at either end, as
+/// the parser trims parameter names and values.
+fn trim_lws(s: &str) -> &str {
+    let b = s.as_bytes();
+    let lws = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let start = b.iter().position(|c| !lws(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !lws(c)).map_or(start, |e| e + 1);
+    // Both ends are next to ASCII bytes, so on character boundaries.
+    s.get(start..end).unwrap_or("")
 }
 
 /// A dotted-quad IPv4 address, or `None` (then the host is a name).
@@ -570,6 +581,16 @@ mod tests {
         assert_eq!(parse_port("65536"), None);
         assert_eq!(parse_port(""), None);
         assert!(scan("garbage").is_none());
+    }
+
+    #[test]
+    fn parameters_are_trimmed_of_lws_only() {
+        assert_eq!(trim_lws(" \t a b\r\n "), "a b");
+        assert_eq!(trim_lws("   "), "");
+        assert_eq!(trim_lws(""), "");
+        assert_eq!(trim_lws("\u{a0}x\u{a0}"), "\u{a0}x\u{a0}");
+        let p: Vec<_> = params("; branch = z9hG4bKq\u{a0} ;rport").collect();
+        assert_eq!(p, [("branch", Some("z9hG4bKq\u{a0}")), ("rport", None)]);
     }
 
     #[test]
