@@ -379,8 +379,7 @@ fn parse_start_line(line: &str, at: usize) -> Result<(Start, (u8, u8)), ParseErr
     let bad = |why: &'static str, off: usize| err(ParseErrorKind::StartLine(why), at + off);
     if line.len() >= 4 && line.as_bytes()[..4].eq_ignore_ascii_case(b"SIP/") {
         // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
-        let sp = line
-            .find(' ')
+        let sp = crate::text::find_byte(line, b' ')
             .ok_or(bad("status line needs a status code", line.len()))?;
         let version = parse_version(&line[..sp]).ok_or(bad("invalid SIP version", 0))?;
         let rest = &line[sp + 1..];
@@ -409,19 +408,19 @@ fn parse_start_line(line: &str, at: usize) -> Result<(Start, (u8, u8)), ParseErr
         return Ok((Start::Response { code, reason }, version));
     }
     // Request-Line = Method SP Request-URI SP SIP-Version
-    let mut parts = line.splitn(3, ' ');
-    let method = parts.next().unwrap_or("");
-    let uri = parts
-        .next()
+    let sp1 = crate::text::find_byte(line, b' ')
         .ok_or(bad("request line needs a Request-URI", line.len()))?;
-    let ver = parts
-        .next()
+    let method = &line[..sp1];
+    let after = &line[sp1 + 1..];
+    let sp2 = crate::text::find_byte(after, b' ')
         .ok_or(bad("request line needs a SIP version", line.len()))?;
+    let uri = &after[..sp2];
+    let ver = &after[sp2 + 1..];
     if !is_token(method) {
         return Err(bad("invalid method token", 0));
     }
     let uri_off = method.len() + 1;
-    if uri.is_empty() || ver.contains(' ') || ver.is_empty() {
+    if uri.is_empty() || crate::text::find_byte(ver, b' ').is_some() || ver.is_empty() {
         return Err(bad("extra white space in request line", uri_off));
     }
     let ver_off = uri_off + uri.len() + 1;

@@ -4,7 +4,7 @@ use super::TypedHeader;
 use crate::error::ValueError;
 use crate::name::HeaderName;
 use crate::params::{ParamKind, Params};
-use crate::text::{is_lws, is_token_char, trim_lws_start};
+use crate::text::{is_lws, trim_lws_start};
 use crate::uri::{parse_host, Host};
 use std::fmt;
 
@@ -29,7 +29,7 @@ pub struct Via<'a> {
 pub const MAGIC_COOKIE: &str = "z9hG4bK";
 
 fn take_token(s: &str) -> (&str, &str) {
-    let end = s.bytes().position(|b| !is_token_char(b)).unwrap_or(s.len());
+    let end = crate::text::class_run(&crate::text::TOKEN, s.as_bytes(), 0);
     (&s[..end], &s[end..])
 }
 
@@ -72,16 +72,23 @@ fn parse_via(value: &str, stop: Option<u8>) -> Result<(Via<'_>, usize), ValueErr
         let total = value.len();
         let at = |rest: &str| total - rest.len();
         let s = trim_lws_start(value);
-        let (protocol, s) = take_token(s);
-        if protocol.is_empty() {
-            return Err(ValueError::new("missing protocol name", at(s)));
-        }
-        let s = expect_slash(s, at(s))?;
-        let (version, s) = take_token(s);
-        if version.is_empty() {
-            return Err(ValueError::new("missing protocol version", at(s)));
-        }
-        let s = expect_slash(s, at(s))?;
+        // Nearly every Via starts `SIP/2.0/`; the general reading allows
+        // white space around the slashes and other names.
+        let (protocol, version, s) = match s.as_bytes().first_chunk::<8>() {
+            Some(b"SIP/2.0/") => (&s[..3], &s[4..7], &s[8..]),
+            _ => {
+                let (protocol, s) = take_token(s);
+                if protocol.is_empty() {
+                    return Err(ValueError::new("missing protocol name", at(s)));
+                }
+                let s = expect_slash(s, at(s))?;
+                let (version, s) = take_token(s);
+                if version.is_empty() {
+                    return Err(ValueError::new("missing protocol version", at(s)));
+                }
+                (protocol, version, expect_slash(s, at(s))?)
+            }
+        };
         let (transport, s) = take_token(s);
         if transport.is_empty() {
             return Err(ValueError::new("missing transport", at(s)));
