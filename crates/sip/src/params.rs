@@ -51,14 +51,14 @@ impl<'a> Params<'a> {
         Self::parse_visit(raw, kind, |_, _, _| Ok(()))
     }
 
-    /// Like [`Params::parse`], and hands each `(name, value, offset)` to
-    /// `visit` as it is read, so a header that checks some of its
+    /// Like [`Params::parse`], and hands each `(name, value, offset)` (as
+    /// bytes) to `visit` as it is read, so a header that checks some of its
     /// parameters does not walk them a second time.
     #[inline]
     pub(crate) fn parse_visit(
         raw: &'a str,
         kind: ParamKind,
-        visit: impl FnMut(&'a str, Option<&'a str>, usize) -> Result<(), ValueError>,
+        visit: impl FnMut(&'a [u8], Option<&'a [u8]>, usize) -> Result<(), ValueError>,
     ) -> Result<Params<'a>, ValueError> {
         Self::lex(raw, kind, None, visit).map(|(p, _)| p)
     }
@@ -72,7 +72,7 @@ impl<'a> Params<'a> {
         raw: &'a str,
         kind: ParamKind,
         stop: Option<u8>,
-        mut visit: impl FnMut(&'a str, Option<&'a str>, usize) -> Result<(), ValueError>,
+        mut visit: impl FnMut(&'a [u8], Option<&'a [u8]>, usize) -> Result<(), ValueError>,
     ) -> Result<(Params<'a>, usize), ValueError> {
         let mut pos = 0;
         let bytes = raw.as_bytes();
@@ -107,7 +107,9 @@ impl<'a> Params<'a> {
             if pos == name_start {
                 return Err(ValueError::new("empty parameter name", start));
             }
-            let name = &raw[name_start..pos];
+            // Handed over as bytes: most visitors look at no parameter, and
+            // a byte range needs no character-boundary checks.
+            let name = &bytes[name_start..pos];
             let mut value = None;
             if kind == ParamKind::Header {
                 while pos < bytes.len() && crate::text::is_lws(bytes[pos]) {
@@ -132,7 +134,7 @@ impl<'a> Params<'a> {
                 if pos == vstart && kind == ParamKind::Header {
                     return Err(ValueError::new("empty parameter value", vstart));
                 }
-                value = Some(&raw[vstart..pos]);
+                value = Some(&bytes[vstart..pos]);
                 if kind == ParamKind::Header {
                     while pos < bytes.len() && crate::text::is_lws(bytes[pos]) {
                         pos += 1;

@@ -338,12 +338,13 @@ impl<'a> Iterator for CommaList<'a> {
 
 /// Parses a decimal number of at most `max` value; rejects signs, empty
 /// strings and overflow. Leading zeros are allowed (RFC 4475 §3.1.1.1).
-pub(crate) fn parse_decimal(s: &str, max: u64) -> Option<u64> {
+pub(crate) fn parse_decimal(s: impl AsRef<[u8]>, max: u64) -> Option<u64> {
+    let s = s.as_ref();
     if s.is_empty() || s.len() > 40 {
         return None;
     }
     let mut v: u64 = 0;
-    for b in s.bytes() {
+    for &b in s {
         if !b.is_ascii_digit() {
             return None;
         }

@@ -41,7 +41,7 @@ impl<'a> NameAddr<'a> {
     #[inline]
     pub(crate) fn parse_visit(
         value: &'a str,
-        visit: impl FnMut(&'a str, Option<&'a str>, usize) -> Result<(), ValueError>,
+        visit: impl FnMut(&'a [u8], Option<&'a [u8]>, usize) -> Result<(), ValueError>,
     ) -> Result<NameAddr<'a>, ValueError> {
         let lead = value.len() - crate::text::trim_lws_start(value).len();
         let s = trim_lws(value);
@@ -120,7 +120,7 @@ impl<'a> NameAddr<'a> {
     #[inline]
     pub(crate) fn list_prefix(
         list: &'a str,
-        visit: impl FnMut(&'a str, Option<&'a str>, usize) -> Result<(), ValueError>,
+        visit: impl FnMut(&'a [u8], Option<&'a [u8]>, usize) -> Result<(), ValueError>,
     ) -> Option<(NameAddr<'a>, Option<usize>)> {
         let b = list.as_bytes();
         let skip = |mut i: usize| {
@@ -363,19 +363,22 @@ impl<'a> TypedHeader<'a> for Contact<'a> {
 /// Checks a Contact's `expires` and `q` as its parameters are read. Readers
 /// take the first of each, so only those are checked.
 pub(super) fn contact_param_check<'a>(
-) -> impl FnMut(&'a str, Option<&'a str>, usize) -> Result<(), ValueError> {
+) -> impl FnMut(&'a [u8], Option<&'a [u8]>, usize) -> Result<(), ValueError> {
     let (mut seen_expires, mut seen_q) = (false, false);
     move |name, v, off| {
-        if name.len() == 7 && !seen_expires && name.eq_ignore_ascii_case("expires") {
+        if name.len() == 7 && !seen_expires && name.eq_ignore_ascii_case(b"expires") {
             seen_expires = true;
             if let Some(e) = v {
                 crate::text::parse_decimal(e, u64::from(u32::MAX))
                     .ok_or(ValueError::new("invalid Contact expires", off))?;
             }
-        } else if name.len() == 1 && !seen_q && name.eq_ignore_ascii_case("q") {
+        } else if name.len() == 1 && !seen_q && name.eq_ignore_ascii_case(b"q") {
             seen_q = true;
             if let Some(q) = v {
-                parse_qvalue(q).ok_or(ValueError::new("invalid Contact q-value", off))?;
+                std::str::from_utf8(q)
+                    .ok()
+                    .and_then(parse_qvalue)
+                    .ok_or(ValueError::new("invalid Contact q-value", off))?;
             }
         }
         Ok(())

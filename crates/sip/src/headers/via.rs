@@ -122,7 +122,7 @@ fn parse_via(value: &str, stop: Option<u8>) -> Result<(Via<'_>, usize), ValueErr
         let base = at(s);
         let (params, used) = Params::lex(raw, ParamKind::Header, stop, |name, value, off| {
             // Dispatch on length first: most parameters are branch and rport.
-            let is = |n: &str| name.eq_ignore_ascii_case(n);
+            let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
             let (needs_value, max) = match name.len() {
                 6 if is("branch") => (true, None),
                 5 if is("rport") => (false, Some(65535)),
