@@ -289,7 +289,7 @@ fn parse_head(buf: &Bytes, limits: &Limits) -> Result<(Message, usize, usize), P
             while ne > pos && (b[ne - 1] == b' ' || b[ne - 1] == b'\t') {
                 ne -= 1;
             }
-            known = HeaderName::from_line(b, pos, ne);
+            known = HeaderName::from_bytes(&b[pos..ne]);
             known_end = ne;
         }
         let (name, name_end, colon) = match (known, colon_at) {
