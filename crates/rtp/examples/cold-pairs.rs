@@ -31,6 +31,9 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+#[path = "support/mod.rs"]
+mod support;
+
 struct Args {
     pairs: usize,
     rounds: usize,
@@ -62,12 +65,6 @@ fn parse() -> Result<Args, String> {
     Ok(a)
 }
 
-fn cpu_time() -> Option<Duration> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns = s.split_whitespace().next()?.parse::<u64>().ok()?;
-    Some(Duration::from_nanos(ns))
-}
-
 fn keys(p: SrtpProfile, a: u8, b: u8) -> SrtpKeys {
     let k = |s: u8| {
         let m: Vec<u8> = (0..p.key_len() + p.salt_len())
@@ -81,11 +78,6 @@ fn keys(p: SrtpProfile, a: u8, b: u8) -> SrtpKeys {
         remote: vec![k(b)],
         config: SrtpConfig::default(),
     }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
 }
 
 fn main() -> ExitCode {
@@ -121,7 +113,7 @@ fn main() -> ExitCode {
     let mut buf = [0u8; 2048];
     let mut wall = Vec::new();
     let mut played = 0u64;
-    let cpu0 = cpu_time();
+    let cpu0 = support::thread_cpu();
     for r in 0..a.rounds {
         let now = t0 + Duration::from_millis(20 * r as u64);
         let w0 = Instant::now();
@@ -144,7 +136,7 @@ fn main() -> ExitCode {
         wall.push(w0.elapsed().as_nanos() as f64 / a.pairs as f64);
     }
     let cpu = cpu0
-        .zip(cpu_time())
+        .zip(support::thread_cpu())
         .map(|(c0, c1)| (c1 - c0).as_nanos() as f64 / (a.pairs * a.rounds) as f64);
     print!(
         "pairs={} rounds={} profile={} frames_played={} wall_ns_per_frame={:.1}",
@@ -152,7 +144,7 @@ fn main() -> ExitCode {
         a.rounds,
         a.profile,
         played,
-        median(wall)
+        support::median(wall)
     );
     if let Some(cpu) = cpu {
         print!(" cpu_ns_per_frame={cpu:.1}");

@@ -41,6 +41,9 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 
+#[path = "support/mod.rs"]
+mod support;
+
 struct Args {
     streams: usize,
     seconds: u64,
@@ -83,14 +86,8 @@ fn parse() -> Result<Args, String> {
 
 /// CPU time of this thread (the current-thread runtime runs everything here).
 fn cpu_time() -> Duration {
-    if let Ok(s) = std::fs::read_to_string("/proc/thread-self/schedstat") {
-        if let Some(ns) = s
-            .split_whitespace()
-            .next()
-            .and_then(|v| v.parse::<u64>().ok())
-        {
-            return Duration::from_nanos(ns);
-        }
+    if let Some(t) = support::thread_cpu() {
+        return t;
     }
     // Fallback: utime + stime of the process in 1/100 s ticks.
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
@@ -378,11 +375,6 @@ impl HotRig {
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
 fn main() -> ExitCode {
     let a = match parse() {
         Ok(a) => a,
@@ -497,7 +489,7 @@ fn main() -> ExitCode {
     );
     println!(
         "hot_path_overhead_pct={:.1} (median of rounds; all rounds together: {:.1})",
-        median(overheads),
+        support::median(overheads),
         (per(&hot) / per(&base) - 1.0) * 100.0
     );
     ExitCode::SUCCESS

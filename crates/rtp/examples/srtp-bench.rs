@@ -24,6 +24,9 @@ use heron_rtp::srtp::{MasterKey, SrtpConfig, SrtpContext, SrtpProfile};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+#[path = "support/mod.rs"]
+mod support;
+
 struct Args {
     profile: SrtpProfile,
     payload: usize,
@@ -66,33 +69,21 @@ fn write_packet(buf: &mut [u8], seq: u16, payload: usize) -> usize {
     12 + payload
 }
 
-/// This thread's CPU time, where the OS reports it.
-fn thread_cpu() -> Option<Duration> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns = s.split_whitespace().next()?.parse::<u64>().ok()?;
-    Some(Duration::from_nanos(ns))
-}
-
 /// The start of a timed region: CPU time read first, so that reading it
 /// stays out of the wall-clock window.
 fn timer_start() -> (Instant, Option<Duration>) {
-    let cpu = thread_cpu();
+    let cpu = support::thread_cpu();
     (Instant::now(), cpu)
 }
 
 /// Wall and CPU time since [`timer_start`].
 fn since(start: (Instant, Option<Duration>)) -> (Duration, Option<Duration>) {
     let wall = start.0.elapsed();
-    let cpu = match (thread_cpu(), start.1) {
+    let cpu = match (support::thread_cpu(), start.1) {
         (Some(now), Some(then)) => Some(now.saturating_sub(then)),
         _ => None,
     };
     (wall, cpu)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
 }
 
 fn main() -> ExitCode {
@@ -175,19 +166,19 @@ fn main() -> ExitCode {
         a.payload,
         a.packets,
         a.reps,
-        median(protect),
-        median(unprotect)
+        support::median(protect),
+        support::median(unprotect)
     );
-    print!(" context_new_ns={:.1}", median(create));
+    print!(" context_new_ns={:.1}", support::median(create));
     if protect_cpu.len() == a.reps && unprotect_cpu.len() == a.reps {
         print!(
             " protect_cpu_ns={:.1} unprotect_cpu_ns={:.1}",
-            median(protect_cpu),
-            median(unprotect_cpu)
+            support::median(protect_cpu),
+            support::median(unprotect_cpu)
         );
     }
     if create_cpu.len() == a.reps {
-        print!(" context_new_cpu_ns={:.1}", median(create_cpu));
+        print!(" context_new_cpu_ns={:.1}", support::median(create_cpu));
     }
     println!();
     ExitCode::SUCCESS
