@@ -8,58 +8,23 @@
 //!
 //! [`Message::validate`]: crate::Message::validate
 
-const fn table(extra: &[u8]) -> [bool; 256] {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = (i as u8).is_ascii_alphanumeric();
-        i += 1;
-    }
-    let mut j = 0;
-    while j < extra.len() {
-        t[extra[j] as usize] = true;
-        j += 1;
-    }
-    t
-}
+use crate::text::{class_run, class_table, parse_decimal, TOKEN};
 
-/// `token` (RFC 3261 §25.1).
-static TOKEN: [bool; 256] = table(b"-.!%*_+`'~");
 /// Unreserved and user-unreserved characters of a user part, without
 /// the ones that could end it (`;`, `?`, `/`, `:`) and without `%`
 /// (escapes are checked on their own).
-static USER: [bool; 256] = table(b"-_.!~*'()&=+$,");
+static USER: [bool; 256] = class_table(b"-_.!~*'()&=+$,", true);
 /// URI parameter names and values: unreserved characters only.
-static URI_PARAM: [bool; 256] = table(b"-_.!~*'()");
+static URI_PARAM: [bool; 256] = class_table(b"-_.!~*'()", true);
 /// Header parameter values: token, and what an address in `received`
 /// or `maddr` adds.
-static VALUE: [bool; 256] = table(b"-.!%*_+`'~:[]");
-
-/// Where the run of `class` bytes from `i` ends. Eight bytes are looked
-/// up at a time and the end found in their mask, as tokens, hosts and
-/// branches are often longer than a word.
-fn run(b: &[u8], mut i: usize, class: &[bool; 256]) -> usize {
-    while let Some(w) = b.get(i..i + 8) {
-        let mut m = 0u32;
-        for (k, &c) in w.iter().enumerate() {
-            m |= u32::from(class[c as usize]) << k;
-        }
-        if m != 0xff {
-            return i + m.trailing_ones() as usize;
-        }
-        i += 8;
-    }
-    while i < b.len() && class[b[i] as usize] {
-        i += 1;
-    }
-    i
-}
+static VALUE: [bool; 256] = class_table(b"-.!%*_+`'~:[]", true);
 
 /// A user part from `i`: user characters and `%HH` escapes. Returns
 /// where it stops.
 fn user(b: &[u8], mut i: usize) -> usize {
     loop {
-        i = run(b, i, &USER);
+        i = class_run(&USER, b, i);
         match (b.get(i), b.get(i + 1), b.get(i + 2)) {
             (Some(b'%'), Some(h), Some(l)) if h.is_ascii_hexdigit() && l.is_ascii_hexdigit() => {
                 i += 3
@@ -140,42 +105,19 @@ static HOST_CLASS: [u8; 256] = {
     t
 };
 
-/// Digits only, at most `max`.
-fn decimal(d: &[u8], max: u32) -> Option<u32> {
-    if d.is_empty() || d.len() > 10 {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for c in d {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v * 10 + u64::from(c - b'0');
-    }
-    u32::try_from(v).ok().filter(|v| *v <= max)
-}
-
 /// `:port` at `i` if there is one; returns where it ends.
 fn port(b: &[u8], i: usize) -> Option<usize> {
     if b.get(i) != Some(&b':') {
         return Some(i);
     }
-    let end = run(b, i + 1, &DIGIT);
+    let end = class_run(&DIGIT, b, i + 1);
     if end - (i + 1) > 5 {
         return None;
     }
-    decimal(b.get(i + 1..end)?, 65535).map(|_| end)
+    parse_decimal(b.get(i + 1..end)?, 65535).map(|_| end)
 }
 
-static DIGIT: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = b'0';
-    while c <= b'9' {
-        t[c as usize] = true;
-        c += 1;
-    }
-    t
-};
+static DIGIT: [bool; 256] = class_table(b"0123456789", false);
 
 /// A `sip:`/`sips:` URI (lower-case scheme) with an optional user part,
 /// a host, an optional port and unreserved-only parameters, and nothing
@@ -200,13 +142,13 @@ pub(crate) fn sip_uri(b: &[u8]) -> bool {
         return false;
     };
     while b.get(at) == Some(&b';') {
-        let name = run(b, at + 1, &URI_PARAM);
+        let name = class_run(&URI_PARAM, b, at + 1);
         if name == at + 1 {
             return false;
         }
         at = name;
         if b.get(at) == Some(&b'=') {
-            let value = run(b, at + 1, &URI_PARAM);
+            let value = class_run(&URI_PARAM, b, at + 1);
             if value == at + 1 {
                 return false;
             }
@@ -227,7 +169,7 @@ fn header_params(
         if b[i] != b';' {
             return false;
         }
-        let name_end = run(b, i + 1, &TOKEN);
+        let name_end = class_run(&TOKEN, b, i + 1);
         if name_end == i + 1 {
             return false;
         }
@@ -235,7 +177,7 @@ fn header_params(
         i = name_end;
         let mut value = None;
         if b.get(i) == Some(&b'=') {
-            let end = run(b, i + 1, &VALUE);
+            let end = class_run(&VALUE, b, i + 1);
             if end == i + 1 {
                 return false;
             }
@@ -296,7 +238,7 @@ pub(crate) fn via(v: &str) -> bool {
     let Some(rest) = b.strip_prefix(b"SIP/2.0/") else {
         return false;
     };
-    let t = run(rest, 0, &TOKEN);
+    let t = class_run(&TOKEN, rest, 0);
     if t == 0 || rest.get(t) != Some(&b' ') {
         return false;
     }
@@ -307,8 +249,8 @@ pub(crate) fn via(v: &str) -> bool {
         // Dispatch on length first, as most parameters are branch and rport.
         let is = |n: &[u8]| name.eq_ignore_ascii_case(n);
         match name.len() {
-            5 if is(b"rport") => value.is_none_or(|v| decimal(v, 65535).is_some()),
-            3 if is(b"ttl") => value.is_some_and(|v| decimal(v, 255).is_some()),
+            5 if is(b"rport") => value.is_none_or(|v| parse_decimal(v, 65535).is_some()),
+            3 if is(b"ttl") => value.is_some_and(|v| parse_decimal(v, 255).is_some()),
             6 if is(b"branch") => value.is_some(),
             8 if is(b"received") => value.is_some(),
             5 if is(b"maddr") => value.is_some(),
@@ -334,28 +276,30 @@ pub(crate) fn cseq(v: &str, method: Option<&str>) -> bool {
         return false;
     }
     let m = &b[n + 1..];
-    !m.is_empty() && method.is_none_or(|want| want.as_bytes() == m) && run(m, 0, &TOKEN) == m.len()
+    !m.is_empty()
+        && method.is_none_or(|want| want.as_bytes() == m)
+        && class_run(&TOKEN, m, 0) == m.len()
 }
 
 /// Call-ID: `word ["@" word]` with word characters limited to
 /// alphanumerics and `-.!%*_+~`.
 pub(crate) fn call_id(v: &str) -> bool {
     let b = v.as_bytes();
-    let first = run(b, 0, &CALL_ID);
+    let first = class_run(&CALL_ID, b, 0);
     if first == 0 {
         return false;
     }
     if first == b.len() {
         return true;
     }
-    b[first] == b'@' && first + 1 < b.len() && run(b, first + 1, &CALL_ID) == b.len()
+    b[first] == b'@' && first + 1 < b.len() && class_run(&CALL_ID, b, first + 1) == b.len()
 }
 
-static CALL_ID: [bool; 256] = table(b"-.!%*_+~");
+static CALL_ID: [bool; 256] = class_table(b"-.!%*_+~", true);
 
 /// Max-Forwards: one to three digits, at most 255.
 pub(crate) fn max_forwards(v: &str) -> bool {
-    v.len() <= 3 && decimal(v.as_bytes(), 255).is_some()
+    v.len() <= 3 && parse_decimal(v.as_bytes(), 255).is_some()
 }
 
 #[cfg(test)]
