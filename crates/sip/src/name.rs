@@ -62,12 +62,11 @@ macro_rules! header_names {
                 if name.is_empty() {
                     return HeaderName::Other;
                 }
-                let (known, candidate) = match NAME_SLOTS[name_hash(name)] {
-                    0 => return HeaderName::Other,
-                    i => NAMES[usize::from(i) - 1],
-                };
-                if eq_name(known, name) {
-                    candidate
+                // One load brings the slot's length, name and spelling, so
+                // the comparison does not wait on a second table.
+                let slot = &NAME_SLOTS[name_hash(name)];
+                if usize::from(slot.len) == name.len() && eq_name(&slot.text, name) {
+                    slot.name
                 } else {
                     HeaderName::Other
                 }
@@ -234,31 +233,58 @@ const fn name_hash(name: &[u8]) -> usize {
     (n * 4 + first * 19 + mid * 23 + last * 5) % 256
 }
 
-/// Slot → 1 + index into [`NAMES`], or 0 for no known name.
-static NAME_SLOTS: [u8; 256] = {
-    let mut t = [0u8; 256];
+/// Longest known name the slot table can hold.
+const SLOT_TEXT: usize = 24;
+
+/// One slot of the name table: the known name's spelling padded with
+/// zeros, its length (0 for an empty slot, which no name can match), and
+/// the name it stands for.
+#[derive(Clone, Copy)]
+#[repr(C, align(32))]
+struct NameSlot {
+    text: [u8; SLOT_TEXT],
+    len: u8,
+    name: HeaderName,
+}
+
+/// The known names by [`name_hash`].
+static NAME_SLOTS: [NameSlot; 256] = {
+    let empty = NameSlot {
+        text: [0; SLOT_TEXT],
+        len: 0,
+        name: HeaderName::Other,
+    };
+    let mut t = [empty; 256];
     let mut i = 0;
     while i < NAMES.len() {
-        let h = name_hash(NAMES[i].0.as_bytes());
-        assert!(t[h] == 0, "two known header names share a hash slot");
-        t[h] = (i + 1) as u8;
+        let full = NAMES[i].0.as_bytes();
+        assert!(
+            full.len() <= SLOT_TEXT,
+            "a known header name is too long for its slot"
+        );
+        let h = name_hash(full);
+        assert!(t[h].len == 0, "two known header names share a hash slot");
+        let mut k = 0;
+        while k < full.len() {
+            t[h].text[k] = full[k];
+            k += 1;
+        }
+        t[h].len = full.len() as u8;
+        t[h].name = NAMES[i].1;
         i += 1;
     }
     t
 };
 
 /// Case-insensitive comparison of a header name with a known name (letters
-/// and `-`), eight bytes at a time. Bit 5 is set on both sides only where
-/// the known byte is a letter (those have bit 6 set; `-` has not), so a
-/// letter matches either case and every other byte must match exactly.
-#[inline]
-fn eq_name(known: &str, name: &[u8]) -> bool {
+/// and `-`, zero-padded to [`SLOT_TEXT`]) of the same length, eight bytes at
+/// a time. Bit 5 is set on both sides only where the known byte is a letter
+/// (those have bit 6 set; `-` has not), so a letter matches either case and
+/// every other byte must match exactly.
+#[inline(always)]
+fn eq_name(known: &[u8; SLOT_TEXT], name: &[u8]) -> bool {
     const BIT6: u64 = 0x4040_4040_4040_4040;
-    let k = known.as_bytes();
-    let n = k.len();
-    if n != name.len() {
-        return false;
-    }
+    let n = name.len();
     let same = |kw: u64, nw: u64| {
         let fold = (kw & BIT6) >> 1;
         kw | fold == nw | fold
@@ -267,17 +293,18 @@ fn eq_name(known: &str, name: &[u8]) -> bool {
         // Whole words, the last one overlapping its predecessor.
         let mut i = 0;
         while i + 8 < n {
-            if !same(word(k, i), word(name, i)) {
+            if !same(word(known, i), word(name, i)) {
                 return false;
             }
             i += 8;
         }
-        return same(word(k, n - 8), word(name, n - 8));
+        return same(word(known, n - 8), word(name, n - 8));
     }
     if n >= 4 {
-        return same(half(k, 0), half(name, 0)) && same(half(k, n - 4), half(name, n - 4));
+        return same(half(known, 0), half(name, 0)) && same(half(known, n - 4), half(name, n - 4));
     }
-    k.iter()
+    known
+        .iter()
         .zip(name)
         .all(|(&a, &b)| same(u64::from(a), u64::from(b)))
 }

@@ -29,7 +29,31 @@ fn token_and_params<'a>(
 }
 
 fn number(value: &str, max: u64, what: &'static str) -> Result<u64, ValueError> {
-    parse_decimal(trim_lws(value), max).ok_or(ValueError::new(what, lead(value)))
+    // Values come trimmed from the message, so a bare digit run is the
+    // usual case; anything else takes the trimming reading.
+    if let Some((v, len)) = digit_run(value.as_bytes()) {
+        if len == value.len() && v <= max {
+            return Ok(v);
+        }
+    }
+    parse_decimal(trim_lws(value), max).ok_or_else(|| ValueError::new(what, lead(value)))
+}
+
+/// The number written by the leading digits of `b` and how many there
+/// are; `None` without a leading digit or with more than nine, which the
+/// general reading handles.
+#[inline]
+fn digit_run(b: &[u8]) -> Option<(u64, usize)> {
+    let mut v = 0u64;
+    let mut i = 0;
+    while i < b.len() && b[i].is_ascii_digit() {
+        if i == 9 {
+            return None;
+        }
+        v = v * 10 + u64::from(b[i] - b'0');
+        i += 1;
+    }
+    (i > 0).then_some((v, i))
 }
 
 /// Call-ID (RFC 3261 §20.8): `word ["@" word]`.
@@ -72,6 +96,31 @@ pub struct CSeq<'a> {
 impl<'a> TypedHeader<'a> for CSeq<'a> {
     const NAME: HeaderName = HeaderName::CSeq;
     fn parse(value: &'a str) -> Result<Self, ValueError> {
+        Self::parse_usual(value).unwrap_or_else(|| Self::parse_general(value))
+    }
+}
+
+impl<'a> CSeq<'a> {
+    /// `digits SP token` with nothing around it, read in one pass; `None`
+    /// for any other shape, which [`CSeq::parse_general`] reads.
+    #[inline]
+    fn parse_usual(value: &'a str) -> Option<Result<Self, ValueError>> {
+        let b = value.as_bytes();
+        let (seq, d) = digit_run(b)?;
+        if b.get(d) != Some(&b' ') {
+            return None;
+        }
+        let m = d + 1;
+        if m == b.len() || crate::text::class_run(&crate::text::TOKEN, b, m) != b.len() {
+            return None;
+        }
+        Some(Ok(CSeq {
+            seq: seq as u32,
+            method: value.get(m..)?,
+        }))
+    }
+
+    fn parse_general(value: &'a str) -> Result<Self, ValueError> {
         let l = lead(value);
         let s = trim_lws(value);
         let sp = s
@@ -216,6 +265,40 @@ pub struct MediaType<'a> {
 impl<'a> MediaType<'a> {
     /// Parses `type/subtype;params`.
     pub fn parse(value: &'a str) -> Result<MediaType<'a>, ValueError> {
+        Self::parse_usual(value).unwrap_or_else(|| Self::parse_general(value))
+    }
+
+    /// `token/token` directly followed by the end or by `;` and the
+    /// parameters, read in one pass; `None` for any other shape, which
+    /// [`MediaType::parse_general`] reads.
+    #[inline]
+    fn parse_usual(value: &'a str) -> Option<Result<MediaType<'a>, ValueError>> {
+        use crate::text::{class_run, TOKEN};
+        let b = value.as_bytes();
+        let slash = class_run(&TOKEN, b, 0);
+        if slash == 0 || b.get(slash) != Some(&b'/') {
+            return None;
+        }
+        let end = class_run(&TOKEN, b, slash + 1);
+        if end == slash + 1 || (end < b.len() && b[end] != b';') {
+            return None;
+        }
+        let params = if end == b.len() {
+            Params::parse("", ParamKind::Header)
+        } else {
+            // As the general reading passes them: from the `;` to the end
+            // of the trimmed value.
+            Params::parse(trim_lws(value.get(end..)?), ParamKind::Header).map_err(|e| e.shift(end))
+        };
+        let (mtype, subtype) = (value.get(..slash)?, value.get(slash + 1..end)?);
+        Some(params.map(|params| MediaType {
+            mtype,
+            subtype,
+            params,
+        }))
+    }
+
+    fn parse_general(value: &'a str) -> Result<MediaType<'a>, ValueError> {
         let l = lead(value);
         let s = trim_lws(value);
         let end = crate::text::find_byte(s, b';').unwrap_or(s.len());
@@ -702,5 +785,71 @@ mod tests {
             "application/pkcs7-signature"
         );
         assert!(MediaType::parse("application").is_err());
+    }
+}
+
+#[cfg(test)]
+mod shortcut_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Values built from the bytes that decide the shortcuts' shapes.
+    fn value() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("0".to_string()),
+            Just("9".to_string()),
+            Just("1234567890".to_string()),
+            Just("INVITE".to_string()),
+            Just("application".to_string()),
+            Just("sdp".to_string()),
+            Just("/".to_string()),
+            Just(";".to_string()),
+            Just("=".to_string()),
+            Just(" ".to_string()),
+            Just("\t".to_string()),
+            Just("\r\n ".to_string()),
+            Just("\"q\"".to_string()),
+            Just("@".to_string()),
+            Just("\u{e9}".to_string()),
+        ];
+        proptest::collection::vec(piece, 0..8).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn cseq_shortcut_agrees(v in value()) {
+            if let Some(fast) = CSeq::parse_usual(&v) {
+                prop_assert_eq!(fast, CSeq::parse_general(&v), "{:?}", v);
+            }
+        }
+
+        #[test]
+        fn media_type_shortcut_agrees(v in value()) {
+            if let Some(fast) = MediaType::parse_usual(&v) {
+                prop_assert_eq!(fast, MediaType::parse_general(&v), "{:?}", v);
+            }
+        }
+
+        #[test]
+        fn number_shortcut_agrees(v in value(), max in prop_oneof![Just(255u64), Just(u64::from(u32::MAX))]) {
+            let general = parse_decimal(trim_lws(&v), max).ok_or_else(|| ValueError::new("n", lead(&v)));
+            prop_assert_eq!(number(&v, max, "n"), general, "{:?}", v);
+        }
+    }
+
+    #[test]
+    fn shortcuts_answer_the_usual_shapes() {
+        assert!(CSeq::parse_usual("9776 INVITE").is_some());
+        assert!(CSeq::parse_usual("9776  INVITE").is_none());
+        assert!(MediaType::parse_usual("application/sdp").is_some());
+        assert!(MediaType::parse_usual("multipart/mixed;boundary=x").is_some());
+        assert!(MediaType::parse_usual("application / sdp").is_none());
+        assert_eq!(
+            MediaType::parse("multipart/mixed;boundary=\"x y\"")
+                .unwrap()
+                .params
+                .get("boundary"),
+            Some(Some("\"x y\""))
+        );
     }
 }
