@@ -33,6 +33,7 @@ macro_rules! header_names {
 
             /// Whether several values may be joined with commas on one line
             /// (RFC 3261 §7.3.1), so a value must be split at unquoted commas.
+            #[inline]
             pub fn is_list(self) -> bool {
                 match self {
                     $( HeaderName::$variant => $list, )*

@@ -22,6 +22,11 @@ pub(crate) enum ParamKind {
     /// `generic-param` of header values: LWS allowed around `;` and `=`,
     /// quoted-string values.
     Header,
+    /// [`ParamKind::Header`] read by a one-pass list-element shortcut,
+    /// which must decline any `<`: the comma-cutting reading it stands in
+    /// for skips from a `<` to its `>`. A `<` in a value is an error here,
+    /// so the shortcut hands the element to that reading.
+    ListElement,
 }
 
 /// `paramchar` of RFC 3261 §25.1 (unreserved, param-unreserved, escaped).
@@ -38,6 +43,13 @@ static HEADER_VALUE: [bool; 256] = {
         t[i] = !matches!(i as u8, b';' | b',' | b'"' | 0x7f);
         i += 1;
     }
+    t
+};
+
+/// [`HEADER_VALUE`] without `<` (see [`ParamKind::ListElement`]).
+static LIST_VALUE: [bool; 256] = {
+    let mut t = HEADER_VALUE;
+    t[b'<' as usize] = false;
     t
 };
 
@@ -79,7 +91,9 @@ impl<'a> Params<'a> {
         let (name_class, value_class) = match kind {
             ParamKind::Uri => (&URI_PARAM, &URI_PARAM),
             ParamKind::Header => (&crate::text::TOKEN, &HEADER_VALUE),
+            ParamKind::ListElement => (&crate::text::TOKEN, &LIST_VALUE),
         };
+        let header = kind != ParamKind::Uri;
         while pos < bytes.len() {
             if bytes[pos] != b';' {
                 if stop == Some(bytes[pos]) {
@@ -97,7 +111,7 @@ impl<'a> Params<'a> {
             pos += 1;
             let start = pos;
             // name
-            if kind == ParamKind::Header {
+            if header {
                 while pos < bytes.len() && crate::text::is_lws(bytes[pos]) {
                     pos += 1;
                 }
@@ -111,31 +125,36 @@ impl<'a> Params<'a> {
             // a byte range needs no character-boundary checks.
             let name = &bytes[name_start..pos];
             let mut value = None;
-            if kind == ParamKind::Header {
+            if header {
                 while pos < bytes.len() && crate::text::is_lws(bytes[pos]) {
                     pos += 1;
                 }
             }
             if pos < bytes.len() && bytes[pos] == b'=' {
                 pos += 1;
-                if kind == ParamKind::Header {
+                if header {
                     while pos < bytes.len() && crate::text::is_lws(bytes[pos]) {
                         pos += 1;
                     }
                 }
                 let vstart = pos;
-                if kind == ParamKind::Header && bytes.get(pos) == Some(&b'"') {
+                if header && bytes.get(pos) == Some(&b'"') {
                     let len = quoted_len(&raw[pos..])
                         .ok_or(ValueError::new("unterminated quoted string", pos))?;
                     pos += len;
+                    if kind == ParamKind::ListElement
+                        && crate::text::find_in(&bytes[vstart..pos], b'<').is_some()
+                    {
+                        return Err(ValueError::new("'<' in a list element's parameter", vstart));
+                    }
                 } else {
                     pos = crate::text::class_run(value_class, bytes, pos);
                 }
-                if pos == vstart && kind == ParamKind::Header {
+                if pos == vstart && header {
                     return Err(ValueError::new("empty parameter value", vstart));
                 }
                 value = Some(&bytes[vstart..pos]);
-                if kind == ParamKind::Header {
+                if header {
                     while pos < bytes.len() && crate::text::is_lws(bytes[pos]) {
                         pos += 1;
                     }

@@ -138,34 +138,31 @@ impl Message {
 /// Reads Content-Length: `None` if absent, an error if malformed or if
 /// several values disagree (RFC 4475 §3.3.9).
 fn content_length(msg: &Message, first: usize) -> Result<Option<usize>, ParseError> {
-    let mut found: Option<usize> = None;
-    for f in msg.fields[first.min(msg.fields.len())..]
-        .iter()
-        .filter(|f| f.name == HeaderName::ContentLength)
-    {
-        let h = crate::message::HeaderRef {
-            name: f.name,
-            name_str: "",
-            value: f.value.get(&msg.head, &msg.extra),
-            offset: f.value.offset(),
-        };
-        let n = parse_decimal(h.value, u64::from(u32::MAX)).ok_or_else(|| {
-            ParseError::in_header(
-                ParseErrorKind::InvalidContentLength,
-                h.offset,
-                "Content-Length",
-            )
-        })? as usize;
-        if found.is_some_and(|f| f != n) {
+    let Some(first_field) = msg.fields.get(first) else {
+        return Ok(None);
+    };
+    let read = |f: &Field| {
+        parse_decimal(f.value.get(&msg.head, &msg.extra), u64::from(u32::MAX))
+            .map(|n| n as usize)
+            .ok_or_else(|| {
+                ParseError::in_header(
+                    ParseErrorKind::InvalidContentLength,
+                    f.value.offset(),
+                    "Content-Length",
+                )
+            })
+    };
+    let n = read(first_field)?;
+    for f in &msg.fields[first + 1..] {
+        if f.name == HeaderName::ContentLength && read(f)? != n {
             return Err(ParseError::in_header(
                 ParseErrorKind::ConflictingContentLength,
-                h.offset,
+                f.value.offset(),
                 "Content-Length",
             ));
         }
-        found = Some(n);
     }
-    Ok(found)
+    Ok(Some(n))
 }
 
 /// The lines of a header section, found by one vector scan for LF over
@@ -235,17 +232,64 @@ fn parse_head(buf: &Bytes, limits: &Limits) -> Result<(Message, usize, usize), P
         newlines: memchr::memchr_iter(b'\n', &b[skip..]),
         base: skip,
     };
-    let Some((sl_end, mut pos)) = lines.next_from(skip) else {
+    let Some((sl_end, pos)) = lines.next_from(skip) else {
         return Err(unterminated(b, limits));
     };
     let sl_next = pos;
-    // The start line is read before the headers so its errors come first;
-    // the rest of the section is checked for UTF-8 once its end is known.
-    let line = std::str::from_utf8(&b[skip..sl_end])
-        .map_err(|e| err(ParseErrorKind::NotUtf8, skip + e.valid_up_to()))?;
+    // The section is checked for UTF-8 in one piece once its end is known,
+    // and the start line read from it then; an error in the start line
+    // still comes before any other, as it is looked at before another
+    // error is reported.
+    let start_line_error = || {
+        std::str::from_utf8(&b[skip..sl_end])
+            .map_err(|e| err(ParseErrorKind::NotUtf8, skip + e.valid_up_to()))
+            .and_then(|line| parse_start_line(line, skip))
+            .err()
+    };
+    let (fields, end_raw, end, first_length) = match read_fields(b, pos, &mut lines, limits) {
+        Ok(read) => read,
+        Err(e) => return Err(start_line_error().unwrap_or(e)),
+    };
+    let Ok(head) = ByteString::try_from(buf.slice(..end)) else {
+        return Err(start_line_error().unwrap_or_else(|| {
+            let bad = std::str::from_utf8(&buf[..end])
+                .err()
+                .map_or(0, |e| e.valid_up_to());
+            err(ParseErrorKind::NotUtf8, bad)
+        }));
+    };
+    let line = head.get(skip..sl_end).unwrap_or("");
     let (start, version) = parse_start_line(line, skip)?;
+    Ok((
+        Message {
+            head,
+            extra: Vec::new(),
+            start,
+            start_raw: Some((skip as u32, sl_next as u32)),
+            version,
+            fields,
+            end_raw: Some(end_raw),
+            body: Bytes::new(),
+            auto_length: false,
+        },
+        end,
+        first_length,
+    ))
+}
 
-    // Header lines; `pos` is at the start of a line.
+/// What [`read_fields`] found: the fields, the empty line ending the
+/// section (as received, and the offset past it), and the index of the
+/// first Content-Length field.
+type Fields = (Vec<Field>, (u32, u32), usize, usize);
+
+/// Reads the header lines from `pos` (the start of the line after the
+/// start line) to the empty line.
+fn read_fields(
+    b: &[u8],
+    mut pos: usize,
+    lines: &mut Lines<'_>,
+    limits: &Limits,
+) -> Result<Fields, ParseError> {
     let mut fields: Vec<Field> = Vec::with_capacity(24);
     let mut first_length = usize::MAX;
     // Only the first header line can start with white space: after every
@@ -351,28 +395,7 @@ fn parse_head(buf: &Bytes, limits: &Limits) -> Result<(Message, usize, usize), P
         });
         pos = after;
     };
-
-    let head = ByteString::try_from(buf.slice(..end)).map_err(|_| {
-        let bad = std::str::from_utf8(&buf[..end])
-            .err()
-            .map_or(0, |e| e.valid_up_to());
-        err(ParseErrorKind::NotUtf8, bad)
-    })?;
-    Ok((
-        Message {
-            head,
-            extra: Vec::new(),
-            start,
-            start_raw: Some((skip as u32, sl_next as u32)),
-            version,
-            fields,
-            end_raw: Some(end_raw),
-            body: Bytes::new(),
-            auto_length: false,
-        },
-        end,
-        first_length,
-    ))
+    Ok((fields, end_raw, end, first_length))
 }
 
 fn parse_start_line(line: &str, at: usize) -> Result<(Start, (u8, u8)), ParseError> {

@@ -159,12 +159,10 @@ impl<'a> NameAddr<'a> {
         }
         let uri = Uri::parse(inner).ok()?;
         let k = skip(close + 1);
-        let (params, used) = Params::lex(&list[k..], ParamKind::Header, Some(b','), visit).ok()?;
         // A '<' in a parameter value would make the comma-cutting reading
-        // skip to its '>'; leave such values to it.
-        if crate::text::find_byte(params.as_str(), b'<').is_some() {
-            return None;
-        }
+        // skip to its '>'; the list-element grammar leaves such values to it.
+        let (params, used) =
+            Params::lex(&list[k..], ParamKind::ListElement, Some(b','), visit).ok()?;
         let end = skip(k + used);
         let next = match b.get(end) {
             None => None,

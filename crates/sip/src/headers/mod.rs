@@ -141,6 +141,8 @@ mod tests {
             Just(";q=2"),
             Just(";expires=60"),
             Just(";x=\"a,b\""),
+            Just(";x=\"<a,b>\""),
+            Just(";x=\"<y>\""),
             Just(";x=<y>"),
             Just(";x=<y,z>"),
             Just("SIP/2.0/UDP 192.0.2.1:5060"),

@@ -49,12 +49,9 @@ impl<'a> TypedHeader<'a> for Via<'a> {
 
     #[inline]
     fn parse_list_prefix(list: &'a str) -> Option<(Self, Option<usize>)> {
-        let (via, end) = parse_via(list, Some(b',')).ok()?;
         // A '<' in a parameter value would make the comma-cutting reading
-        // skip to its '>'; leave such values to it.
-        if crate::text::find_byte(via.params.as_str(), b'<').is_some() {
-            return None;
-        }
+        // skip to its '>'; with a stop, `parse_via` leaves such values to it.
+        let (via, end) = parse_via(list, Some(b',')).ok()?;
         match list.as_bytes().get(end) {
             None => Some((via, None)),
             Some(b',') => Some((via, Some(end + 1))),
@@ -120,7 +117,11 @@ fn parse_via(value: &str, stop: Option<u8>) -> Result<(Via<'_>, usize), ValueErr
             Some(_) => s,
         };
         let base = at(s);
-        let (params, used) = Params::lex(raw, ParamKind::Header, stop, |name, value, off| {
+        let kind = match stop {
+            None => ParamKind::Header,
+            Some(_) => ParamKind::ListElement,
+        };
+        let (params, used) = Params::lex(raw, kind, stop, |name, value, off| {
             // Dispatch on length first: most parameters are branch and rport.
             let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
             let (needs_value, max) = match name.len() {
