@@ -336,6 +336,22 @@ impl<'a> Iterator for CommaList<'a> {
     }
 }
 
+/// The run of decimal digits at the start of `b`, read in one pass: its
+/// length, and its value when the run is not empty and the value is at most
+/// `max` (as [`parse_decimal`] would read the run). `max` must be below
+/// `u64::MAX`.
+#[inline]
+pub(crate) fn decimal_run(b: &[u8], max: u64) -> (Option<u64>, usize) {
+    let mut v: u64 = 0;
+    let mut i = 0;
+    while i < b.len() && b[i].is_ascii_digit() {
+        // Saturating, so a value past `max` stays past it.
+        v = v.saturating_mul(10).saturating_add(u64::from(b[i] - b'0'));
+        i += 1;
+    }
+    ((i > 0 && v <= max).then_some(v), i)
+}
+
 /// Parses a decimal number of at most `max` value; rejects signs, empty
 /// strings and overflow. Leading zeros are allowed (RFC 4475 §3.1.1.1).
 pub(crate) fn parse_decimal(s: impl AsRef<[u8]>, max: u64) -> Option<u64> {
@@ -386,5 +402,18 @@ mod tests {
     #[test]
     fn unquote_removes_escapes() {
         assert_eq!(unquote(r#"J Rosenberg \"\\\""#), r#"J Rosenberg "\""#);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decimal_run_reads_as_parse_decimal(s in "[0-9]{0,25}[a-c: ]{0,2}[0-9]{0,3}", max in proptest::prop_oneof![
+            proptest::strategy::Just(255u64),
+            proptest::strategy::Just(65535u64),
+            proptest::strategy::Just(u64::from(u32::MAX)),
+        ]) {
+            let b = s.as_bytes();
+            let end = b.iter().position(|c| !c.is_ascii_digit()).unwrap_or(b.len());
+            proptest::prop_assert_eq!(decimal_run(b, max), (parse_decimal(&b[..end], max), end));
+        }
     }
 }

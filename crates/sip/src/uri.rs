@@ -335,12 +335,8 @@ impl<'a> SipUri<'a> {
         let mut pos = hoff + after_host;
         let mut port = None;
         if let Some(r) = rest.strip_prefix(':') {
-            let end = r
-                .bytes()
-                .position(|c| !c.is_ascii_digit())
-                .unwrap_or(r.len());
-            let p = crate::text::parse_decimal(&r[..end], 65535)
-                .ok_or(ValueError::new("invalid port", pos + 1))?;
+            let (p, end) = crate::text::decimal_run(r.as_bytes(), 65535);
+            let p = p.ok_or(ValueError::new("invalid port", pos + 1))?;
             port = Some(p as u16);
             rest = &r[end..];
             pos += 1 + end;

@@ -102,14 +102,8 @@ fn parse_via(value: &str, stop: Option<u8>) -> Result<(Via<'_>, usize), ValueErr
         let mut port = None;
         if let Some(r) = s.strip_prefix(':') {
             let r = trim_lws_start(r);
-            let end = r
-                .bytes()
-                .position(|b| !b.is_ascii_digit())
-                .unwrap_or(r.len());
-            port = Some(
-                crate::text::parse_decimal(&r[..end], 65535)
-                    .ok_or(ValueError::new("invalid sent-by port", at(r)))? as u16,
-            );
+            let (p, end) = crate::text::decimal_run(r.as_bytes(), 65535);
+            port = Some(p.ok_or(ValueError::new("invalid sent-by port", at(r)))? as u16);
             s = trim_lws_start(&r[end..]);
         }
         let raw = match stop {
