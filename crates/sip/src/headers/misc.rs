@@ -17,6 +17,57 @@ fn token_and_params<'a>(
     value: &'a str,
     what: &'static str,
 ) -> Result<(&'a str, Params<'a>), ValueError> {
+    // The usual shape, a token directly followed by the end or by `;`,
+    // reads as the general reading below would, in one pass.
+    let b = value.as_bytes();
+    let t = crate::text::class_run(&crate::text::TOKEN, b, 0);
+    if t > 0 && (t == b.len() || b[t] == b';') {
+        let tok = value.get(..t).unwrap_or("");
+        return Params::parse(trim_lws(value.get(t..).unwrap_or("")), ParamKind::Header)
+            .map(|params| (tok, params))
+            .map_err(|e| e.shift(t));
+    }
+    token_and_params_general(value, what)
+}
+
+/// The one-pass reading of a `token params` list element at the start of
+/// `list` (see [`TypedHeader::parse_list_prefix`]): the token, its
+/// parameters and where the next element starts. `None` for anything
+/// else, which the comma-cutting reading handles.
+#[inline]
+fn token_and_params_prefix(list: &str) -> Option<((&str, Params<'_>), Option<usize>)> {
+    let b = list.as_bytes();
+    let mut i = 0;
+    while i < b.len() && crate::text::is_lws(b[i]) {
+        i += 1;
+    }
+    let t = crate::text::class_run(&crate::text::TOKEN, b, i);
+    if t == i {
+        return None;
+    }
+    let (params, used) = Params::lex(
+        list.get(t..)?,
+        ParamKind::ListElement,
+        Some(b','),
+        |_, _, _| Ok(()),
+    )
+    .ok()?;
+    let mut end = t + used;
+    while end < b.len() && crate::text::is_lws(b[end]) {
+        end += 1;
+    }
+    let next = match b.get(end) {
+        None => None,
+        Some(b',') => Some(end + 1),
+        Some(_) => return None,
+    };
+    Some(((list.get(i..t)?, params), next))
+}
+
+pub(super) fn token_and_params_general<'a>(
+    value: &'a str,
+    what: &'static str,
+) -> Result<(&'a str, Params<'a>), ValueError> {
     let l = lead(value);
     let s = trim_lws(value);
     let end = crate::text::find_byte(s, b';').unwrap_or(s.len());
@@ -368,6 +419,11 @@ macro_rules! token_params_header {
             fn parse(value: &'a str) -> Result<Self, ValueError> {
                 let ($field, params) = token_and_params(value, $what)?;
                 Ok($ty { $field, params })
+            }
+
+            #[inline]
+            fn parse_list_prefix(list: &'a str) -> Option<(Self, Option<usize>)> {
+                token_and_params_prefix(list).map(|(($field, params), next)| ($ty { $field, params }, next))
             }
         }
     };

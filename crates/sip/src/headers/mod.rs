@@ -68,6 +68,7 @@ pub(crate) fn check_list_prefix(name: HeaderName, list: &str) -> Option<Option<u
         HeaderName::PPreferredIdentity => read::<PPreferredIdentity>(list),
         HeaderName::Diversion => read::<Diversion>(list),
         HeaderName::HistoryInfo => read::<HistoryInfo>(list),
+        HeaderName::Reason => read::<Reason>(list),
         _ => None,
     }
 }
@@ -126,6 +127,12 @@ mod tests {
             .map(Contact::Address)
     }
 
+    fn reason_general(s: &str) -> Option<Reason<'_>> {
+        misc::token_and_params_general(s, "x")
+            .ok()
+            .map(|(protocol, params)| Reason { protocol, params })
+    }
+
     fn fragments() -> impl Strategy<Value = String> {
         let piece = prop_oneof![
             Just("\"A, b\" "),
@@ -156,6 +163,11 @@ mod tests {
             Just("<"),
             Just(">"),
             Just("*"),
+            Just("Q.850"),
+            Just("SIP"),
+            Just(";cause=16"),
+            Just(";text=\"Normal, call\""),
+            Just(";text=\"a\\\"b\""),
         ];
         proptest::collection::vec(piece, 0..8).prop_map(|v| v.concat())
     }
@@ -169,6 +181,7 @@ mod tests {
             agrees::<PAssertedIdentity>(&list, |s| {
                 NameAddr::parse_visit(s, |_, _, _| Ok(())).ok().map(PAssertedIdentity)
             })?;
+            agrees::<Reason>(&list, reason_general)?;
         }
 
         #[test]
@@ -176,6 +189,7 @@ mod tests {
             agrees::<Via>(&list, via_general)?;
             agrees::<Contact>(&list, contact_general)?;
             agrees::<Route>(&list, |s| NameAddr::parse_visit(s, |_, _, _| Ok(())).ok().map(Route))?;
+            agrees::<Reason>(&list, reason_general)?;
         }
     }
 }
