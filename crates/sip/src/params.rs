@@ -112,9 +112,7 @@ impl<'a> Params<'a> {
             let start = pos;
             // name
             if header {
-                while pos < bytes.len() && crate::text::is_lws(bytes[pos]) {
-                    pos += 1;
-                }
+                pos = crate::text::skip_lws(bytes, pos);
             }
             let name_start = pos;
             pos = crate::text::class_run(name_class, bytes, pos);
@@ -126,16 +124,12 @@ impl<'a> Params<'a> {
             let name = &bytes[name_start..pos];
             let mut value = None;
             if header {
-                while pos < bytes.len() && crate::text::is_lws(bytes[pos]) {
-                    pos += 1;
-                }
+                pos = crate::text::skip_lws(bytes, pos);
             }
             if pos < bytes.len() && bytes[pos] == b'=' {
                 pos += 1;
                 if header {
-                    while pos < bytes.len() && crate::text::is_lws(bytes[pos]) {
-                        pos += 1;
-                    }
+                    pos = crate::text::skip_lws(bytes, pos);
                 }
                 let vstart = pos;
                 if header && bytes.get(pos) == Some(&b'"') {
@@ -155,9 +149,7 @@ impl<'a> Params<'a> {
                 }
                 value = Some(&bytes[vstart..pos]);
                 if header {
-                    while pos < bytes.len() && crate::text::is_lws(bytes[pos]) {
-                        pos += 1;
-                    }
+                    pos = crate::text::skip_lws(bytes, pos);
                 }
             }
             if pos < bytes.len() && bytes[pos] != b';' && stop != Some(bytes[pos]) {

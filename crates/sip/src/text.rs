@@ -162,6 +162,16 @@ pub(crate) fn is_token(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(is_token_char)
 }
 
+/// The first position at or after `i` in `b` that is not linear white
+/// space.
+#[inline]
+pub(crate) fn skip_lws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && is_lws(b[i]) {
+        i += 1;
+    }
+    i
+}
+
 /// Linear white space, including the CRLF of a folded line.
 #[inline]
 pub(crate) fn is_lws(b: u8) -> bool {
@@ -272,12 +282,7 @@ pub(crate) fn find_unquoted(s: &str, sep: u8) -> Result<Option<usize>, ()> {
 /// bad byte. An empty value has no tokens.
 pub(crate) fn check_token_list(s: &str) -> Result<usize, usize> {
     let b = s.as_bytes();
-    let skip_lws = |mut i: usize| {
-        while i < b.len() && is_lws(b[i]) {
-            i += 1;
-        }
-        i
-    };
+    let skip_lws = |i: usize| skip_lws(b, i);
     let mut i = skip_lws(0);
     if i == b.len() {
         return Ok(0);

@@ -123,12 +123,7 @@ impl<'a> NameAddr<'a> {
         visit: impl FnMut(&'a [u8], Option<&'a [u8]>, usize) -> Result<(), ValueError>,
     ) -> Option<(NameAddr<'a>, Option<usize>)> {
         let b = list.as_bytes();
-        let skip = |mut i: usize| {
-            while i < b.len() && is_lws(b[i]) {
-                i += 1;
-            }
-            i
-        };
+        let skip = |i: usize| crate::text::skip_lws(b, i);
         let mut i = skip(0);
         let display = match *b.get(i)? {
             b'"' => {
@@ -163,12 +158,7 @@ impl<'a> NameAddr<'a> {
         // skip to its '>'; the list-element grammar leaves such values to it.
         let (params, used) =
             Params::lex(&list[k..], ParamKind::ListElement, Some(b','), visit).ok()?;
-        let end = skip(k + used);
-        let next = match b.get(end) {
-            None => None,
-            Some(b',') => Some(end + 1),
-            Some(_) => return None,
-        };
+        let next = super::after_element(b, k + used)?;
         Some((
             NameAddr {
                 display,

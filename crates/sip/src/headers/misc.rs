@@ -37,10 +37,7 @@ fn token_and_params<'a>(
 #[inline]
 fn token_and_params_prefix(list: &str) -> Option<((&str, Params<'_>), Option<usize>)> {
     let b = list.as_bytes();
-    let mut i = 0;
-    while i < b.len() && crate::text::is_lws(b[i]) {
-        i += 1;
-    }
+    let i = crate::text::skip_lws(b, 0);
     let t = crate::text::class_run(&crate::text::TOKEN, b, i);
     if t == i {
         return None;
@@ -52,15 +49,7 @@ fn token_and_params_prefix(list: &str) -> Option<((&str, Params<'_>), Option<usi
         |_, _, _| Ok(()),
     )
     .ok()?;
-    let mut end = t + used;
-    while end < b.len() && crate::text::is_lws(b[end]) {
-        end += 1;
-    }
-    let next = match b.get(end) {
-        None => None,
-        Some(b',') => Some(end + 1),
-        Some(_) => return None,
-    };
+    let next = super::after_element(b, t + used)?;
     Some(((list.get(i..t)?, params), next))
 }
 

@@ -49,6 +49,20 @@ pub trait TypedHeader<'a>: Sized {
     }
 }
 
+/// What follows a list element a one-pass reading ended at `end` (white
+/// space skipped): `Some(None)` at the end of the list, `Some(Some(next))`
+/// after its comma, `None` for anything else, which the one-pass reading
+/// leaves to the comma-cutting reading.
+#[inline]
+pub(crate) fn after_element(b: &[u8], end: usize) -> Option<Option<usize>> {
+    let end = crate::text::skip_lws(b, end);
+    match b.get(end) {
+        None => Some(None),
+        Some(b',') => Some(Some(end + 1)),
+        Some(_) => None,
+    }
+}
+
 /// The one-pass reading of a list element of header `name` at the start of
 /// `list`, for the headers that have one: `Some(next)` when it read the
 /// element (see [`TypedHeader::parse_list_prefix`]), `None` otherwise.

@@ -52,11 +52,7 @@ impl<'a> TypedHeader<'a> for Via<'a> {
         // A '<' in a parameter value would make the comma-cutting reading
         // skip to its '>'; with a stop, `parse_via` leaves such values to it.
         let (via, end) = parse_via(list, Some(b',')).ok()?;
-        match list.as_bytes().get(end) {
-            None => Some((via, None)),
-            Some(b',') => Some((via, Some(end + 1))),
-            Some(_) => None,
-        }
+        super::after_element(list.as_bytes(), end).map(|next| (via, next))
     }
 }
 
@@ -136,11 +132,7 @@ fn parse_via(value: &str, stop: Option<u8>) -> Result<(Via<'_>, usize), ValueErr
             Ok(())
         })
         .map_err(|e| e.shift(base))?;
-        let mut end = base + used;
-        let b = value.as_bytes();
-        while end < b.len() && is_lws(b[end]) {
-            end += 1;
-        }
+        let end = crate::text::skip_lws(value.as_bytes(), base + used);
         Ok((
             Via {
                 protocol,
